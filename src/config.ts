@@ -1,0 +1,171 @@
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { InvalidOptionError } from './errors.js'
+import type { PrivateKey } from '@libp2p/interface'
+
+export type Role = 'bootstrap' | 'peer'
+
+/** Options of createNode(). Every one is optional; the defaults are below. */
+export interface NodeInit {
+  /** 'bootstrap' serves the registry and stays out of the broadcast mesh; 'peer' is an ordinary node. Default: 'peer'. */
+  role?: Role
+  /** A human-friendly name, 1-64 of `A-Z a-z 0-9 . _ -`. Default: 'bootstrap', or 'node-' plus the end of the peer id. */
+  name?: string
+  /** Multiaddrs to listen on. Default: `['/ip4/127.0.0.1/tcp/0']` (loopback, a free port). */
+  listen?: string[]
+  /** Multiaddrs to announce instead of the listen addresses (for NAT or containers). Default: none. */
+  announce?: string[]
+  /** Bootstrap multiaddrs, each ending in `/p2p/<peer id>`. Default: none (a bootstrap node needs none). */
+  bootstrap?: string[]
+  /** The node's identity. Default: a new Ed25519 key, unless `keyFile` is given. */
+  privateKey?: PrivateKey
+  /** A file holding the node's key; created (mode 0600) if missing, so the peer id survives restarts. */
+  keyFile?: string
+  /** Start the node before returning it. Default: true. */
+  start?: boolean
+  /** Prefix of every protocol id and topic; nodes with different prefixes form separate networks. Default: 'p2p-node'. */
+  protocolPrefix?: string
+  /** Connections to other peers (not bootstraps) that discovery keeps. Default: 8 (gossipsub's D=6, plus slack). */
+  targetConnections?: number
+  /** Dials that discovery runs at once. Default: 2 (dialing everything at once collapses on one host). */
+  maxParallelDials?: number
+  /** libp2p's connection limit. Default: 300 for a peer, 2000 for a bootstrap. */
+  maxConnections?: number
+  /** Largest payload of one broadcast or direct message, in bytes. Default: 65536. */
+  maxMessageBytes?: number
+  /** Deadline of one request to another node (status, peer exchange, direct message ack), in ms. Default: 10000. */
+  requestTimeout?: number
+  /** How often a node asks its peers for more peers once it has enough connections, in ms. Default: 30000. */
+  peerExchangeInterval?: number
+}
+
+/** Every default, in one place. */
+export const DEFAULTS = {
+  role: 'peer' as Role,
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  protocolPrefix: 'p2p-node',
+  targetConnections: 8,
+  maxParallelDials: 2,
+  maxConnectionsPeer: 300,
+  maxConnectionsBootstrap: 2000,
+  maxMessageBytes: 64 * 1024,
+  requestTimeout: 10_000,
+  peerExchangeInterval: 30_000
+} as const
+
+/** createNode()'s options once checked and completed. */
+export interface NodeConfig {
+  role: Role
+  name?: string
+  listen: string[]
+  announce: string[]
+  bootstrap: Multiaddr[]
+  privateKey?: PrivateKey
+  keyFile?: string
+  start: boolean
+  protocolPrefix: string
+  targetConnections: number
+  maxParallelDials: number
+  maxConnections: number
+  maxMessageBytes: number
+  requestTimeout: number
+  peerExchangeInterval: number
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
+  'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval'
+])
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/
+
+/** Names are 1-64 of `A-Z a-z 0-9 . _ -`: printable, unambiguous in a CLI line, and never a multiaddr or path. */
+export function isValidName (name: unknown): name is string {
+  return typeof name === 'string' && NAME.test(name)
+}
+const PREFIX = /^[a-z0-9][a-z0-9._-]{0,63}$/
+
+/** Checks createNode()'s options once, at the boundary, naming the bad option and what it accepts. */
+export function resolveConfig (init: NodeInit = {}): NodeConfig {
+  if (init == null || typeof init !== 'object' || Array.isArray(init)) {
+    throw new InvalidOptionError('init', 'expected an object of options')
+  }
+  for (const key of Object.keys(init)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new InvalidOptionError(key, `unknown option; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
+    }
+  }
+  const role = init.role ?? DEFAULTS.role
+  if (role !== 'bootstrap' && role !== 'peer') {
+    throw new InvalidOptionError('role', `expected 'bootstrap' or 'peer', got ${JSON.stringify(role)}`)
+  }
+  if (init.name !== undefined && !isValidName(init.name)) {
+    throw new InvalidOptionError('name', 'expected 1-64 characters of A-Z a-z 0-9 . _ -')
+  }
+  if (init.privateKey != null && init.keyFile != null) {
+    throw new InvalidOptionError('keyFile', 'give either privateKey or keyFile, not both')
+  }
+  if (init.keyFile !== undefined && (typeof init.keyFile !== 'string' || init.keyFile === '')) {
+    throw new InvalidOptionError('keyFile', 'expected a file path')
+  }
+  if (init.start !== undefined && typeof init.start !== 'boolean') {
+    throw new InvalidOptionError('start', 'expected a boolean')
+  }
+  const protocolPrefix = init.protocolPrefix ?? DEFAULTS.protocolPrefix
+  if (typeof protocolPrefix !== 'string' || !PREFIX.test(protocolPrefix)) {
+    throw new InvalidOptionError('protocolPrefix', 'expected 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit')
+  }
+  const listen = multiaddrList('listen', init.listen ?? [...DEFAULTS.listen]).map(ma => ma.toString())
+  if (listen.length === 0) {
+    throw new InvalidOptionError('listen', 'expected at least one multiaddr')
+  }
+  const bootstrap = multiaddrList('bootstrap', init.bootstrap ?? [])
+  for (const ma of bootstrap) {
+    if (ma.getPeerId() == null) {
+      throw new InvalidOptionError('bootstrap', `${ma.toString()} has no /p2p/<peer id> at its end`)
+    }
+  }
+  return {
+    role,
+    name: init.name,
+    listen,
+    announce: multiaddrList('announce', init.announce ?? []).map(ma => ma.toString()),
+    bootstrap,
+    privateKey: init.privateKey,
+    keyFile: init.keyFile,
+    start: init.start ?? true,
+    protocolPrefix,
+    targetConnections: integer('targetConnections', init.targetConnections, DEFAULTS.targetConnections, 1, 1000),
+    maxParallelDials: integer('maxParallelDials', init.maxParallelDials, DEFAULTS.maxParallelDials, 1, 64),
+    maxConnections: integer('maxConnections', init.maxConnections,
+      role === 'bootstrap' ? DEFAULTS.maxConnectionsBootstrap : DEFAULTS.maxConnectionsPeer, 1, 100_000),
+    maxMessageBytes: integer('maxMessageBytes', init.maxMessageBytes, DEFAULTS.maxMessageBytes, 1, 4 * 1024 * 1024),
+    requestTimeout: integer('requestTimeout', init.requestTimeout, DEFAULTS.requestTimeout, 10, 600_000),
+    peerExchangeInterval: integer('peerExchangeInterval', init.peerExchangeInterval, DEFAULTS.peerExchangeInterval, 100, 86_400_000)
+  }
+}
+
+function multiaddrList (option: string, value: unknown): Multiaddr[] {
+  if (!Array.isArray(value)) {
+    throw new InvalidOptionError(option, 'expected an array of multiaddr strings')
+  }
+  return value.map(item => {
+    if (typeof item !== 'string') {
+      throw new InvalidOptionError(option, `expected multiaddr strings, got ${typeof item}`)
+    }
+    try {
+      return multiaddr(item)
+    } catch (err) {
+      throw new InvalidOptionError(option, `${JSON.stringify(item)} is not a multiaddr (${(err as Error).message})`)
+    }
+  })
+}
+
+function integer (option: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) {
+    return fallback
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}

@@ -1,0 +1,96 @@
+import { gossipsub, type GossipSub, type GossipSubComponents } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { resolveConfig } from './config.js'
+import { PeerRegistry } from './discovery/peer-registry.js'
+import { gossipsubOptions } from './gossip/broadcast.js'
+import { loadOrCreateKey } from './identity.js'
+import { P2PNode, type NodeServices } from './p2p-node.js'
+import { directMessages } from './protocols/message/index.js'
+import { peerExchange } from './protocols/peer-exchange/index.js'
+import { status } from './protocols/status/index.js'
+import { VERSION } from './version.js'
+import type { NodeInit } from './config.js'
+
+/**
+ * Connections from loopback skip libp2p's per-host limits (5 new inbound connections a second, 10 pending):
+ * every node of a one-host network is "one host", and 20 nodes joining together would be refused.
+ * Remote hosts keep the limits.
+ */
+const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
+
+/** A peer's registry entry lives this many peer exchange intervals without first-hand news before it is forgotten. */
+const REGISTRY_TTL_INTERVALS = 4
+
+/**
+ * Creates a node of the network: a bootstrap or a peer, one code path for both. The node is started before it is
+ * returned, unless `start: false`. Throws InvalidOptionError (naming the option) on bad options.
+ */
+export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
+  const config = resolveConfig(init)
+  const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : undefined)
+  const registry = new PeerRegistry(REGISTRY_TTL_INTERVALS * config.peerExchangeInterval)
+  // the services below ask the node about itself; it exists by the time they are started
+  let node: P2PNode | undefined
+  const self = (): P2PNode => {
+    if (node == null) {
+      throw new Error('the node is not constructed yet')
+    }
+    return node
+  }
+
+  const libp2p = await createLibp2p<NodeServices>({
+    privateKey,
+    start: false,
+    addresses: {
+      listen: config.listen,
+      announce: config.announce
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      maxConnections: config.maxConnections,
+      allow: LOOPBACK_ALLOW_LIST,
+      dialTimeout: config.requestTimeout
+    },
+    peerDiscovery: config.bootstrap.length > 0
+      ? [bootstrap({ list: config.bootstrap.map(ma => ma.toString()), timeout: 0 })]
+      : [],
+    nodeInfo: { name: 'p2p-node', version: VERSION },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      // gossipsub() is typed as a plain PubSub; the instance is a GossipSub, whose mesh we read
+      pubsub: gossipsub(gossipsubOptions(config)) as (components: GossipSubComponents) => GossipSub,
+      status: status({
+        protocolPrefix: config.protocolPrefix,
+        timeout: config.requestTimeout,
+        getStatus: () => self().localStatus()
+      }),
+      peerExchange: peerExchange({
+        protocolPrefix: config.protocolPrefix,
+        timeout: config.requestTimeout,
+        registry,
+        describeSelf: () => ({ name: self().name, role: config.role, multiaddrs: self().libp2p.getMultiaddrs() })
+      }),
+      messages: directMessages({
+        protocolPrefix: config.protocolPrefix,
+        timeout: config.requestTimeout,
+        maxMessageBytes: config.maxMessageBytes,
+        name: () => self().name
+      })
+    }
+  })
+
+  node = new P2PNode(libp2p, config, registry)
+  if (config.start) {
+    await node.start()
+  }
+  return node
+}

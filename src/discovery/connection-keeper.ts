@@ -1,0 +1,222 @@
+import { shuffle } from './peer-registry.js'
+import type { PeerRegistry } from './peer-registry.js'
+import type { PeerExchangeService } from '../protocols/peer-exchange/index.js'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** While a node is short of connections it looks around this often (ms); once it has enough, this much less often. */
+const BUSY_TICK = 500
+const IDLE_TICK = 5_000
+/**
+ * While short of connections, or while answers still bring news, a node asks for more peers this often (ms),
+ * rather than every peerExchangeInterval.
+ */
+const HUNGRY_EXCHANGE_INTERVAL = 2_000
+/** Backoff of re-bootstrapping after losing every connection: from 1 s, doubling, up to 30 s, with jitter. */
+const REBOOTSTRAP_MIN = 1_000
+const REBOOTSTRAP_MAX = 30_000
+/** Backoff of redialing a peer that failed: from 2 s, doubling, up to 2 min. */
+const REDIAL_MIN = 2_000
+const REDIAL_MAX = 120_000
+
+export interface ConnectionKeeperInit {
+  libp2p: Libp2p
+  peerExchange: PeerExchangeService
+  registry: PeerRegistry
+  bootstrap: Multiaddr[]
+  /** Connections to peers (bootstraps not counted) to keep; 0 for a bootstrap, which only answers. */
+  targetConnections: number
+  maxParallelDials: number
+  peerExchangeInterval: number
+  dialTimeout: number
+  log: Logger
+}
+
+/**
+ * Keeps a node connected to a random set of other nodes, so that the broadcast mesh forms among the nodes rather
+ * than as a star around the bootstrap. One timer drives it:
+ * - it asks connected nodes (a bootstrap first) for the peers they know, often while short of connections;
+ * - it dials random known peers, a few at a time, until `targetConnections` peers are connected;
+ * - with no connection at all, it dials the bootstrap list again, with exponential backoff.
+ * libp2p v2 dials nothing by itself: without this, discovered peers would stay unconnected.
+ */
+export class ConnectionKeeper {
+  private readonly init: ConnectionKeeperInit
+  private readonly bootstrapIds: Set<string>
+  private readonly dialing = new Set<string>()
+  private readonly failures = new Map<string, { count: number, retryAt: number }>()
+  private timer?: NodeJS.Timeout
+  private nextTickAt = Infinity
+  private running = false
+  private exchanging = false
+  private nextExchangeAt = 0
+  private nextBootstrapAt = 0
+  private bootstrapBackoff = REBOOTSTRAP_MIN
+
+  constructor (init: ConnectionKeeperInit) {
+    this.init = init
+    this.bootstrapIds = new Set(init.bootstrap.map(ma => ma.getPeerId() ?? ''))
+    this.onConnectionClose = this.onConnectionClose.bind(this)
+  }
+
+  start (): void {
+    if (this.running) {
+      return
+    }
+    this.running = true
+    this.init.libp2p.addEventListener('connection:close', this.onConnectionClose)
+    this.schedule(0)
+  }
+
+  stop (): void {
+    this.running = false
+    this.init.libp2p.removeEventListener('connection:close', this.onConnectionClose)
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  /** Connected peers that count towards the target: not bootstraps. */
+  peerConnections (): number {
+    let count = 0
+    for (const peer of this.init.libp2p.getPeers()) {
+      if (!this.isBootstrap(peer)) {
+        count++
+      }
+    }
+    return count
+  }
+
+  /**
+   * Asks the connected bootstraps and one other connected node for the holder of `name`, recording what they
+   * answer. For a name this node has not heard of yet.
+   */
+  async lookUpName (name: string, signal?: AbortSignal): Promise<void> {
+    const connected = this.init.libp2p.getPeers()
+    const asked = [
+      ...connected.filter(peer => this.isBootstrap(peer)),
+      ...shuffle(connected.filter(peer => !this.isBootstrap(peer))).slice(0, 1)
+    ]
+    await Promise.allSettled(asked.map(async peer => this.init.peerExchange.exchange(peer, { findName: name, signal })))
+  }
+
+  private onConnectionClose (): void {
+    this.schedule(100)
+  }
+
+  /** Runs the next tick in `delay` ms, unless one is already due sooner. */
+  private schedule (delay: number): void {
+    if (!this.running || Date.now() + delay >= this.nextTickAt) {
+      return
+    }
+    clearTimeout(this.timer)
+    this.nextTickAt = Date.now() + delay
+    this.timer = setTimeout(() => {
+      this.nextTickAt = Infinity
+      this.tick()
+    }, delay)
+  }
+
+  private tick (): void {
+    if (!this.running) {
+      return
+    }
+    const { libp2p, registry, targetConnections } = this.init
+    const now = Date.now()
+    const connected = libp2p.getPeers()
+    for (const peer of connected) {
+      registry.touch(peer, now)
+    }
+    const short = targetConnections > 0 && this.peerConnections() < targetConnections
+    if (connected.length === 0) {
+      this.rebootstrap(now)
+    } else {
+      this.bootstrapBackoff = REBOOTSTRAP_MIN
+      if (now >= this.nextExchangeAt) {
+        this.exchange(connected, short)
+      }
+    }
+    if (short) {
+      this.dialCandidates(now)
+    }
+    this.schedule(short || connected.length === 0 ? jitter(BUSY_TICK) : jitter(IDLE_TICK))
+  }
+
+  private rebootstrap (now: number): void {
+    if (now < this.nextBootstrapAt || this.init.bootstrap.length === 0) {
+      return
+    }
+    this.nextBootstrapAt = now + jitter(this.bootstrapBackoff)
+    this.bootstrapBackoff = Math.min(this.bootstrapBackoff * 2, REBOOTSTRAP_MAX)
+    this.init.log('no connections: dialing the %d bootstrap addresses', this.init.bootstrap.length)
+    for (const ma of this.init.bootstrap) {
+      this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.dialTimeout) })
+        .then(() => { this.schedule(0) })
+        .catch(err => { this.init.log('bootstrap %a unreachable: %s', ma, err.message) })
+    }
+  }
+
+  /** Asks one connected bootstrap and one other connected node for peers; one exchange round at a time. */
+  private exchange (connected: PeerId[], short: boolean): void {
+    if (this.exchanging) {
+      return
+    }
+    this.exchanging = true
+    this.nextExchangeAt = Date.now() + (short ? HUNGRY_EXCHANGE_INTERVAL : jitter(this.init.peerExchangeInterval))
+    const bootstraps = shuffle(connected.filter(peer => this.isBootstrap(peer)))
+    const others = shuffle(connected.filter(peer => !this.isBootstrap(peer)))
+    const asked = [bootstraps[0], others[0]].filter((peer): peer is PeerId => peer != null)
+    Promise.allSettled(asked.map(async peer => this.init.peerExchange.exchange(peer)))
+      .then(results => {
+        for (const result of results) {
+          if (result.status === 'rejected') {
+            this.init.log('peer exchange failed: %s', result.reason?.message)
+          } else if (result.value > 0) {
+            this.nextExchangeAt = Math.min(this.nextExchangeAt, Date.now() + HUNGRY_EXCHANGE_INTERVAL)
+          }
+        }
+        this.exchanging = false
+        this.schedule(0)
+      })
+  }
+
+  private dialCandidates (now: number): void {
+    const { libp2p, registry, maxParallelDials, targetConnections } = this.init
+    const wanted = Math.min(targetConnections - this.peerConnections(), maxParallelDials) - this.dialing.size
+    if (wanted <= 0) {
+      return
+    }
+    const connected = new Set(libp2p.getPeers().map(String))
+    const candidates = shuffle(registry.list(now).filter(peer => {
+      const id = peer.peerId.toString()
+      return peer.role === 'peer' &&
+        !peer.peerId.equals(libp2p.peerId) &&
+        !connected.has(id) &&
+        !this.dialing.has(id) &&
+        (this.failures.get(id)?.retryAt ?? 0) <= now
+    }))
+    for (const peer of candidates.slice(0, wanted)) {
+      const id = peer.peerId.toString()
+      this.dialing.add(id)
+      libp2p.dial(peer.peerId, { signal: AbortSignal.timeout(this.init.dialTimeout) })
+        .then(() => { this.failures.delete(id) })
+        .catch(err => {
+          const count = (this.failures.get(id)?.count ?? 0) + 1
+          this.failures.set(id, { count, retryAt: Date.now() + jitter(Math.min(REDIAL_MIN * 2 ** (count - 1), REDIAL_MAX)) })
+          this.init.log('dial %p failed (%d in a row): %s', peer.peerId, count, err.message)
+        })
+        .finally(() => {
+          this.dialing.delete(id)
+          this.schedule(0)
+        })
+    }
+  }
+
+  private isBootstrap (peer: PeerId): boolean {
+    return this.bootstrapIds.has(peer.toString()) || this.init.registry.get(peer)?.role === 'bootstrap'
+  }
+}
+
+/** `ms` give or take 20%, so that nodes started together do not act in lockstep. */
+function jitter (ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4))
+}

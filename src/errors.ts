@@ -1,0 +1,76 @@
+/**
+ * Named errors. Callers should test `err.name`, not `instanceof`: two copies of
+ * this package in one program would break `instanceof`.
+ */
+
+/** An option given to createNode() or the CLI is invalid. */
+export class InvalidOptionError extends Error {
+  static override name = 'InvalidOptionError'
+  readonly option: string
+
+  constructor (option: string, message: string) {
+    super(`Invalid option "${option}": ${message}`)
+    this.name = InvalidOptionError.name
+    this.option = option
+  }
+}
+
+/** A message target (a peer id or name) is not known to this node. */
+export class UnknownPeerError extends Error {
+  static override name = 'UnknownPeerError'
+
+  constructor (target: string) {
+    super(`Unknown peer "${target}": not a peer id, nor the name of a known node`)
+    this.name = UnknownPeerError.name
+  }
+}
+
+/** A peer could not be dialed, or did not answer in time. */
+export class UnreachablePeerError extends Error {
+  static override name = 'UnreachablePeerError'
+
+  constructor (target: string, cause: unknown) {
+    super(`Peer ${target} is unreachable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.name = UnreachablePeerError.name
+  }
+}
+
+/** The remote peer answered, but refused the message or request. */
+export class RejectedError extends Error {
+  static override name = 'RejectedError'
+
+  constructor (message: string) {
+    super(message)
+    this.name = RejectedError.name
+  }
+}
+
+/** A message is larger than the configured maximum. */
+export class MessageTooLargeError extends Error {
+  static override name = 'MessageTooLargeError'
+
+  constructor (size: number, max: number) {
+    super(`Message of ${size} bytes exceeds the maximum of ${max} bytes`)
+    this.name = MessageTooLargeError.name
+  }
+}
+
+/** The node is not running (never started, or already stopped). */
+export class NotStartedError extends Error {
+  static override name = 'NotStartedError'
+
+  constructor (message = 'The node is not started') {
+    super(message)
+    this.name = NotStartedError.name
+  }
+}
+
+/** The key file exists but does not hold a private key. */
+export class InvalidKeyFileError extends Error {
+  static override name = 'InvalidKeyFileError'
+
+  constructor (path: string, reason: string) {
+    super(`Key file ${path} is not usable: ${reason}`)
+    this.name = InvalidKeyFileError.name
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Broadcast over gossipsub: the topic, the envelope every broadcast travels in, its validator, and the gossipsub
+ * options that make one host hold dozens of nodes without weakening what protects real networks.
+ */
+import { createHash } from 'node:crypto'
+import { TopicValidatorResult } from '@libp2p/interface'
+import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
+import { isValidName } from '../config.js'
+import { Broadcast } from './pb/broadcast.js'
+import type { NodeConfig } from '../config.js'
+import type { Message, PeerId } from '@libp2p/interface'
+
+/** The topic all broadcasts of a network travel on. */
+export function broadcastTopic (protocolPrefix: string): string {
+  return `/${protocolPrefix}/broadcast/1`
+}
+
+/** Bytes a broadcast envelope adds to its payload (id 16, name 64, timestamp and tags), with room to spare. */
+const ENVELOPE_OVERHEAD_BYTES = 1024
+
+/**
+ * Loopback addresses. gossipsub's IP-colocation penalty (-5 * (peers on one IP - 10)^2) would graylist every peer
+ * of a host running more than about 13 nodes; nodes on one host are the local demo and the test swarm, not Sybils.
+ * Peers on any other address keep the penalty.
+ */
+const LOOPBACK_IPS = new Set(['127.0.0.1', '::1'])
+
+export function gossipsubOptions (config: NodeConfig): Partial<GossipsubOpts> {
+  const topic = broadcastTopic(config.protocolPrefix)
+  const maxRpcBytes = 4 * (config.maxMessageBytes + ENVELOPE_OVERHEAD_BYTES) + 64 * 1024
+  return {
+    globalSignaturePolicy: 'StrictSign',
+    emitSelf: false,
+    // a node alone (or still joining) may broadcast; it is told it reached nobody
+    allowPublishToZeroTopicPeers: true,
+    allowedTopics: [topic],
+    fastMsgIdFn,
+    // gossipsub's decode limits are unlimited by default: a peer could make us track any number of topics or ids
+    maxInboundDataLength: Math.max(maxRpcBytes, 1024 * 1024),
+    decodeRpcLimits: {
+      maxSubscriptions: 64,
+      maxMessages: 256,
+      maxIhaveMessageIDs: 5000,
+      maxIwantMessageIDs: 5000,
+      maxIdontwantMessageIDs: 5000,
+      maxControlMessages: 1024,
+      maxPeerInfos: 16
+    },
+    scoreParams: { IPColocationFactorWhitelist: LOOPBACK_IPS },
+    // A bootstrap stays out of the mesh, as the gossipsub v1.1 spec advises for bootstrappers: a mesh built
+    // around it is a star, which loses broadcasts and dies with it. It still hears everything through gossip.
+    ...(config.role === 'bootstrap' ? { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, doPX: true } : {})
+  }
+}
+
+/**
+ * Identifies a raw message before its signature is checked, so duplicate copies skip the check. It covers the
+ * signature too: otherwise a forged copy seen first would make the genuine one look like a duplicate.
+ */
+function fastMsgIdFn (msg: { from?: Uint8Array, seqno?: Uint8Array, data?: Uint8Array, signature?: Uint8Array }): string {
+  const hash = createHash('sha256')
+  for (const part of [msg.from, msg.seqno, msg.data, msg.signature]) {
+    hash.update(part ?? new Uint8Array())
+  }
+  return hash.digest('base64')
+}
+
+export function encodeBroadcast (envelope: Broadcast): Uint8Array {
+  return Broadcast.encode(envelope)
+}
+
+/** The envelope of an accepted broadcast, with its authenticated origin, or undefined if it must be rejected. */
+export function readBroadcast (msg: Message, maxMessageBytes: number): { from: PeerId, envelope: Broadcast } | undefined {
+  if (msg.type !== 'signed' || msg.data.byteLength > maxMessageBytes + ENVELOPE_OVERHEAD_BYTES) {
+    return undefined
+  }
+  let envelope: Broadcast
+  try {
+    envelope = Broadcast.decode(msg.data)
+  } catch {
+    return undefined
+  }
+  if (envelope.id.byteLength !== 16 || !isValidName(envelope.senderName) || envelope.payload.byteLength > maxMessageBytes) {
+    return undefined
+  }
+  return { from: msg.from, envelope }
+}
+
+/** gossipsub topic validator: malformed broadcasts are rejected, so the peer that forwarded them loses score. */
+export function broadcastValidator (maxMessageBytes: number) {
+  return (_propagationSource: PeerId, msg: Message): TopicValidatorResult =>
+    readBroadcast(msg, maxMessageBytes) == null ? TopicValidatorResult.Reject : TopicValidatorResult.Accept
+}

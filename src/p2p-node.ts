@@ -1,0 +1,350 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TypedEventEmitter } from 'main-event'
+import { fromString as fromUtf8 } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { randomBytes } from '@libp2p/crypto'
+import { ConnectionKeeper } from './discovery/connection-keeper.js'
+import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
+import { broadcastTopic, broadcastValidator, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+import { VERSION } from './version.js'
+import type { NodeConfig, Role } from './config.js'
+import type { PeerRegistry } from './discovery/peer-registry.js'
+import type { MessageService, ReceivedDirectMessage } from './protocols/message/index.js'
+import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
+import type { NodeStatus, StatusService } from './protocols/status/index.js'
+import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+
+// a type, not an interface: libp2p's ServiceMap wants an index signature, which only type aliases get implicitly
+export type NodeServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  status: StatusService
+  peerExchange: PeerExchangeService
+  messages: MessageService
+}
+
+/** A message this node received, by broadcast or directly. */
+export interface NodeMessage {
+  /** 32 hex characters, chosen by the sender. */
+  id: string
+  kind: 'broadcast' | 'direct'
+  /** The authenticated sender: the gossipsub signer, or the Noise-authenticated remote peer. */
+  from: PeerId
+  /** The sender's name, as the sender gave it. */
+  fromName: string
+  payload: Uint8Array
+  /** The payload decoded as UTF-8 (with replacement characters where it is not). */
+  text: string
+  /** Sender's clock, ms since the epoch. */
+  sentAt: number
+  /** This node's clock, ms since the epoch. */
+  receivedAt: number
+}
+
+/** A node this node knows of. */
+export interface KnownNode {
+  peerId: string
+  name: string
+  role: Role
+  multiaddrs: string[]
+  connected: boolean
+  /** ms since the epoch. */
+  lastSeen: number
+}
+
+export interface BroadcastResult {
+  id: string
+  /** Peers the message was sent to directly; gossipsub carries it on to the rest. */
+  recipients: number
+}
+
+export interface SendResult {
+  id: string
+  peerId: string
+}
+
+export interface P2PNodeEvents {
+  /** A broadcast or direct message arrived. */
+  message: CustomEvent<NodeMessage>
+  /** A peer was learned of, from a bootstrap or another node. */
+  'peer:discovery': CustomEvent<PeerInfo>
+  'peer:connect': CustomEvent<PeerId>
+  'peer:disconnect': CustomEvent<PeerId>
+  /** The node has joined the broadcast mesh: its broadcasts now travel through the mesh. Emitted once per start. */
+  ready: CustomEvent<void>
+}
+
+/** Bound of stop(): past it, the node is reported stopped and libp2p finishes in the background. */
+const STOP_TIMEOUT = 5_000
+
+/** A running node of the network. Create one with createNode(). */
+export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
+  /** The libp2p node underneath, for power users. */
+  readonly libp2p: Libp2p<NodeServices>
+  readonly role: Role
+  readonly name: string
+  private readonly config: NodeConfig
+  private readonly registry: PeerRegistry
+  private readonly keeper: ConnectionKeeper
+  private readonly topic: string
+  private startedAt = 0
+  private ready = false
+  private stopping?: Promise<void>
+
+  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, registry: PeerRegistry) {
+    super()
+    this.libp2p = libp2p
+    this.config = config
+    this.registry = registry
+    this.role = config.role
+    this.name = config.name ?? (config.role === 'bootstrap' ? 'bootstrap' : `node-${libp2p.peerId.toString().slice(-6)}`)
+    this.topic = broadcastTopic(config.protocolPrefix)
+    this.keeper = new ConnectionKeeper({
+      libp2p,
+      peerExchange: libp2p.services.peerExchange,
+      registry,
+      bootstrap: config.bootstrap,
+      targetConnections: config.role === 'bootstrap' ? 0 : config.targetConnections,
+      maxParallelDials: config.maxParallelDials,
+      peerExchangeInterval: config.peerExchangeInterval,
+      dialTimeout: config.requestTimeout,
+      log: libp2p.logger.forComponent('p2p-node:discovery')
+    })
+    this.onGossipMessage = this.onGossipMessage.bind(this)
+    this.onGraft = this.onGraft.bind(this)
+    this.onDirectMessage = this.onDirectMessage.bind(this)
+    this.forward = this.forward.bind(this)
+  }
+
+  get peerId (): PeerId {
+    return this.libp2p.peerId
+  }
+
+  /** The node's addresses, each ending in `/p2p/<peer id>`. */
+  get multiaddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(ma => ma.toString())
+  }
+
+  get isStarted (): boolean {
+    return this.libp2p.status === 'started' && this.stopping == null
+  }
+
+  /** True once the node can broadcast through the mesh (a bootstrap, which stays out of it, always is). */
+  get isReady (): boolean {
+    return this.isStarted && (this.role === 'bootstrap' || this.meshPeers() > 0)
+  }
+
+  /** Starts the node. Harmless if it is started already. */
+  async start (): Promise<void> {
+    if (this.libp2p.status === 'started' || this.libp2p.status === 'starting') {
+      return
+    }
+    await this.stopping
+    this.stopping = undefined
+    this.ready = false
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.topicValidators.set(this.topic, broadcastValidator(this.config.maxMessageBytes))
+    pubsub.addEventListener('gossipsub:message', this.onGossipMessage)
+    pubsub.addEventListener('gossipsub:graft', this.onGraft)
+    this.libp2p.services.messages.addEventListener('message', this.onDirectMessage)
+    for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
+      this.libp2p.addEventListener(event, this.forward)
+    }
+    await this.libp2p.start()
+    pubsub.subscribe(this.topic)
+    this.startedAt = Date.now()
+    this.keeper.start()
+  }
+
+  /** Stops the node: closes every connection and stops every service. Bounded in time, and harmless to repeat. */
+  async stop (): Promise<void> {
+    if (this.libp2p.status === 'stopped' && this.stopping == null) {
+      return
+    }
+    this.stopping ??= this.stopNow()
+    await this.stopping
+  }
+
+  private async stopNow (): Promise<void> {
+    this.keeper.stop()
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.removeEventListener('gossipsub:message', this.onGossipMessage)
+    pubsub.removeEventListener('gossipsub:graft', this.onGraft)
+    this.libp2p.services.messages.removeEventListener('message', this.onDirectMessage)
+    for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
+      this.libp2p.removeEventListener(event, this.forward)
+    }
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.libp2p.stop(),
+      new Promise<void>(resolve => { timer = setTimeout(resolve, STOP_TIMEOUT) })
+    ]).finally(() => { clearTimeout(timer) })
+  }
+
+  /**
+   * Sends `data` to every node of the network over gossipsub, signed by this node. Resolves with the message id
+   * and the number of peers it was handed to (0 while the node has no peers yet).
+   */
+  async broadcast (data: string | Uint8Array): Promise<BroadcastResult> {
+    this.assertStarted()
+    const payload = toBytes(data)
+    if (payload.byteLength > this.config.maxMessageBytes) {
+      throw new MessageTooLargeError(payload.byteLength, this.config.maxMessageBytes)
+    }
+    const id = randomBytes(16)
+    const result = await this.libp2p.services.pubsub.publish(this.topic, encodeBroadcast({
+      id, payload, senderName: this.name, sentAt: Date.now()
+    }))
+    return { id: uint8ArrayToString(id, 'base16'), recipients: result.recipients.length }
+  }
+
+  /**
+   * Sends `data` to one node, given by peer id or name, over `/<prefix>/message/1.0.0`, dialing it if needed.
+   * Resolves once the receiver has acknowledged it. Rejects with UnknownPeerError, UnreachablePeerError,
+   * RejectedError, MessageTooLargeError or TimeoutError.
+   */
+  async send (target: PeerId | string, data: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    this.assertStarted()
+    const peer = await this.resolvePeer(target, options.signal)
+    if (peer.equals(this.peerId)) {
+      throw new RejectedError('a node cannot send a message to itself')
+    }
+    const id = await this.libp2p.services.messages.send(peer, toBytes(data), options)
+    return { id, peerId: peer.toString() }
+  }
+
+  /** This node's status, or, given a peer id or name, that node's status as it reports it. */
+  async status (target?: PeerId | string, options: { signal?: AbortSignal } = {}): Promise<NodeStatus> {
+    this.assertStarted()
+    if (target == null) {
+      return this.localStatus()
+    }
+    const peer = await this.resolvePeer(target, options.signal)
+    if (peer.equals(this.peerId)) {
+      return this.localStatus()
+    }
+    try {
+      return await this.libp2p.services.status.query(peer, options)
+    } catch (err: any) {
+      throw err.name === 'TimeoutError' ? err : new UnreachablePeerError(peer.toString(), err)
+    }
+  }
+
+  /** The nodes this node knows of (not itself), from discovery. */
+  peers (): KnownNode[] {
+    const connected = new Set(this.libp2p.getPeers().map(String))
+    return this.registry.list().map(peer => ({
+      peerId: peer.peerId.toString(),
+      name: peer.name,
+      role: peer.role,
+      multiaddrs: peer.multiaddrs.map(ma => ma.toString()),
+      connected: connected.has(peer.peerId.toString()),
+      lastSeen: peer.lastSeen
+    }))
+  }
+
+  /** Peers in this node's broadcast mesh. */
+  meshPeers (): number {
+    return this.libp2p.services.pubsub.getMeshPeers(this.topic).length
+  }
+
+  /** Connected peers that are not bootstraps. */
+  peerConnections (): number {
+    return this.keeper.peerConnections()
+  }
+
+  /** @internal The answer of the status protocol. */
+  localStatus (): NodeStatus {
+    return {
+      peerId: this.peerId.toString(),
+      name: this.name,
+      role: this.role,
+      version: VERSION,
+      uptimeMs: this.startedAt === 0 ? 0 : Date.now() - this.startedAt,
+      multiaddrs: this.multiaddrs,
+      connections: this.libp2p.getConnections().length,
+      knownPeers: this.registry.size,
+      meshPeers: this.meshPeers()
+    }
+  }
+
+  /** A peer id, given as one or as a string, or the peer holding a name, looked up with the bootstraps if need be. */
+  private async resolvePeer (target: PeerId | string, signal?: AbortSignal): Promise<PeerId> {
+    if (typeof target !== 'string') {
+      return target
+    }
+    try {
+      return peerIdFromString(target)
+    } catch {}
+    if (this.registry.findByName(target) == null) {
+      await this.keeper.lookUpName(target, signal)
+    }
+    const known = this.registry.findByName(target)
+    if (known == null) {
+      throw new UnknownPeerError(target)
+    }
+    return known.peerId
+  }
+
+  private assertStarted (): void {
+    if (!this.isStarted) {
+      throw new NotStartedError()
+    }
+  }
+
+  private onGossipMessage (evt: CustomEvent<GossipsubMessage>): void {
+    const { msg } = evt.detail
+    if (msg.topic !== this.topic) {
+      return
+    }
+    const accepted = readBroadcast(msg, this.config.maxMessageBytes) // the validator accepted it; this cannot fail
+    if (accepted == null) {
+      return
+    }
+    const { from, envelope } = accepted
+    this.emitMessage({
+      id: uint8ArrayToString(envelope.id, 'base16'),
+      kind: 'broadcast',
+      from,
+      fromName: envelope.senderName,
+      payload: envelope.payload,
+      sentAt: envelope.sentAt
+    })
+  }
+
+  private onDirectMessage (evt: CustomEvent<ReceivedDirectMessage>): void {
+    const { id, from, senderName, payload, sentAt } = evt.detail
+    this.emitMessage({ id, kind: 'direct', from, fromName: senderName, payload, sentAt })
+  }
+
+  private emitMessage (message: Omit<NodeMessage, 'text' | 'receivedAt'>): void {
+    this.safeDispatchEvent('message', {
+      detail: { ...message, text: uint8ArrayToString(message.payload), receivedAt: Date.now() }
+    })
+  }
+
+  private onGraft (evt: CustomEvent<{ topic: string }>): void {
+    if (!this.ready && evt.detail.topic === this.topic) {
+      this.ready = true
+      this.safeDispatchEvent('ready')
+    }
+  }
+
+  private forward (evt: CustomEvent<any>): void {
+    this.safeDispatchEvent(evt.type as keyof P2PNodeEvents, { detail: evt.detail })
+  }
+}
+
+function toBytes (data: string | Uint8Array): Uint8Array {
+  if (typeof data === 'string') {
+    return fromUtf8(data)
+  }
+  if (data instanceof Uint8Array) {
+    return data
+  }
+  throw new TypeError('expected a string or a Uint8Array')
+}

@@ -1,0 +1,55 @@
+import { MessageService } from './message-service.js'
+import type { ComponentLogger, PeerId } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+
+export const PROTOCOL_NAME = 'message'
+export const PROTOCOL_VERSION = '1.0.0'
+/** Bytes a frame may hold beyond the payload: id (16), name (64), timestamp and tags, with room to spare. */
+export const FRAME_OVERHEAD_BYTES = 1024
+/**
+ * A sender keeps one stream per peer and pipelines messages on it; a few more may be opened while one is being
+ * replaced. More than 8 at once from one connection is abuse, not need.
+ */
+export const MAX_INBOUND_STREAMS = 8
+export const MAX_OUTBOUND_STREAMS = 8
+/** Unacknowledged messages in flight to one peer; past it send() fails fast rather than queueing without bound. */
+export const MAX_IN_FLIGHT = 256
+/** A sender closes a stream it has not used for this long; the receiver waits twice as long, so it never closes first. */
+export const SENDER_IDLE_TIMEOUT = 30_000
+export const RECEIVER_IDLE_TIMEOUT = 2 * SENDER_IDLE_TIMEOUT
+
+/** A direct message as it arrived: the sender is the stream's Noise-authenticated peer. */
+export interface ReceivedDirectMessage {
+  id: string
+  from: PeerId
+  senderName: string
+  payload: Uint8Array
+  sentAt: number
+  receivedAt: number
+}
+
+export interface MessageServiceEvents {
+  message: CustomEvent<ReceivedDirectMessage>
+}
+
+export interface MessageInit {
+  protocolPrefix: string
+  /** Deadline of one send, from dial to acknowledgement, in ms. */
+  timeout: number
+  maxMessageBytes: number
+  /** This node's name, as it tells its receivers. */
+  name: () => string
+}
+
+export interface MessageComponents {
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  logger: ComponentLogger
+}
+
+/** Our direct message protocol: one message to one peer, acknowledged by the receiver. */
+export function directMessages (init: MessageInit): (components: MessageComponents) => MessageService {
+  return (components) => new MessageService(components, init)
+}
+
+export { MessageService }

@@ -1,0 +1,169 @@
+import { randomBytes } from '@libp2p/crypto'
+import { TypedEventEmitter } from 'main-event'
+import { toString as toHex } from 'uint8arrays/to-string'
+import { isValidName } from '../../config.js'
+import { MessageTooLargeError, NotStartedError, RejectedError, UnreachablePeerError } from '../../errors.js'
+import { serveRequests, type Reply } from '../framing.js'
+import { OutboundChannel } from './outbound-channel.js'
+import { DirectMessage, DirectMessageAck } from './pb/message.js'
+import { FRAME_OVERHEAD_BYTES, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION, RECEIVER_IDLE_TIMEOUT, SENDER_IDLE_TIMEOUT } from './index.js'
+import type { MessageComponents, MessageInit, MessageServiceEvents } from './index.js'
+import type { IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
+
+/**
+ * Sends and receives `/<prefix>/message/1.0.0`: length-prefixed DirectMessage frames, each answered by a
+ * DirectMessageAck carrying its id and a status. The sender is the Noise-authenticated remote peer.
+ */
+export class MessageService extends TypedEventEmitter<MessageServiceEvents> implements Startable {
+  readonly protocol: string
+  readonly [Symbol.toStringTag] = 'p2p-node:message'
+  private readonly components: MessageComponents
+  private readonly timeout: number
+  private readonly maxMessageBytes: number
+  private readonly maxFrameBytes: number
+  private readonly name: () => string
+  private readonly log: Logger
+  private readonly channels = new Map<string, Promise<OutboundChannel>>()
+  private started = false
+
+  constructor (components: MessageComponents, init: MessageInit) {
+    super()
+    this.components = components
+    this.protocol = `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
+    this.timeout = init.timeout
+    this.maxMessageBytes = init.maxMessageBytes
+    this.maxFrameBytes = init.maxMessageBytes + FRAME_OVERHEAD_BYTES
+    this.name = init.name
+    this.log = components.logger.forComponent('p2p-node:message')
+    this.handleStream = this.handleStream.bind(this)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) {
+      return
+    }
+    await this.components.registrar.handle(this.protocol, this.handleStream, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    this.started = false
+    await this.components.registrar.unhandle(this.protocol)
+    for (const channel of this.channels.values()) {
+      channel.then(c => { c.abort(new NotStartedError('the node is stopping')) }, () => {})
+    }
+    this.channels.clear()
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  /**
+   * Sends `payload` to `peer`, dialing it if needed, and resolves with the message id once the receiver has
+   * acknowledged it. Rejects with MessageTooLargeError, UnreachablePeerError, RejectedError or TimeoutError.
+   */
+  async send (peer: PeerId, payload: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<string> {
+    if (!this.started) {
+      throw new NotStartedError()
+    }
+    if (payload.byteLength > this.maxMessageBytes) {
+      throw new MessageTooLargeError(payload.byteLength, this.maxMessageBytes)
+    }
+    const signal = options.signal ?? AbortSignal.timeout(this.timeout)
+    const id = randomBytes(16)
+    const frame = DirectMessage.encode({ id, payload, senderName: this.name(), sentAt: Date.now() })
+    const channel = await this.channelTo(peer, signal)
+    const ack = await channel.send(id, frame, signal)
+    switch (ack.status) {
+      case DirectMessageAck.Status.OK:
+        return toHex(id, 'base16')
+      default:
+        throw new RejectedError(`${peer.toString()} refused the message: ${ack.error ?? ack.status}`)
+    }
+  }
+
+  /** The open channel to `peer`, or a new one; concurrent senders share one dial. */
+  private async channelTo (peer: PeerId, signal: AbortSignal): Promise<OutboundChannel> {
+    const key = peer.toString()
+    const existing = this.channels.get(key)
+    if (existing != null) {
+      const channel = await existing.catch(() => undefined)
+      if (channel?.isOpen === true) {
+        return channel
+      }
+      if (this.channels.get(key) === existing) {
+        this.channels.delete(key)
+      }
+      return this.channelTo(peer, signal)
+    }
+    const opening = this.openChannel(peer, signal)
+    this.channels.set(key, opening)
+    opening.catch(() => {
+      if (this.channels.get(key) === opening) {
+        this.channels.delete(key)
+      }
+    })
+    return opening
+  }
+
+  private async openChannel (peer: PeerId, signal: AbortSignal): Promise<OutboundChannel> {
+    try {
+      const connection = await this.components.connectionManager.openConnection(peer, { signal })
+      const stream = await connection.newStream(this.protocol, { signal })
+      const key = peer.toString()
+      const channel: OutboundChannel = new OutboundChannel(stream, {
+        idleTimeout: SENDER_IDLE_TIMEOUT,
+        maxInFlight: MAX_IN_FLIGHT,
+        log: this.log
+      }, () => {
+        void this.channels.get(key)?.then(current => {
+          if (current === channel) {
+            this.channels.delete(key)
+          }
+        }, () => {})
+      })
+      return channel
+    } catch (err) {
+      throw new UnreachablePeerError(peer.toString(), err)
+    }
+  }
+
+  private handleStream ({ stream, connection }: IncomingStreamData): void {
+    const from = connection.remotePeer
+    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log }, (frame): Reply => {
+      let message: DirectMessage
+      try {
+        message = DirectMessage.decode(frame)
+      } catch (err: any) {
+        this.log('malformed message from %p: %s', from, err.message)
+        return ack(new Uint8Array(), DirectMessageAck.Status.MALFORMED, 'malformed message', true)
+      }
+      if (message.id.byteLength !== 16 || !isValidName(message.senderName)) {
+        this.log('malformed message from %p: bad id or sender name', from)
+        return ack(message.id.subarray(0, 16), DirectMessageAck.Status.MALFORMED, 'bad id or sender name', true)
+      }
+      if (message.payload.byteLength > this.maxMessageBytes) {
+        return ack(message.id, DirectMessageAck.Status.TOO_LARGE, `the maximum is ${this.maxMessageBytes} bytes`)
+      }
+      this.safeDispatchEvent('message', {
+        detail: {
+          id: toHex(message.id, 'base16'),
+          from,
+          senderName: message.senderName,
+          payload: message.payload,
+          sentAt: message.sentAt,
+          receivedAt: Date.now()
+        }
+      })
+      return ack(message.id, DirectMessageAck.Status.OK)
+    })
+  }
+}
+
+function ack (id: Uint8Array, status: DirectMessageAck.Status, error?: string, end = false): Reply {
+  return { reply: DirectMessageAck.encode({ id, status, error }), end }
+}

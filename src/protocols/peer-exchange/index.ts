@@ -1,0 +1,45 @@
+import { PeerExchangeService } from './peer-exchange-service.js'
+import type { Role } from '../../config.js'
+import type { PeerRegistry } from '../../discovery/peer-registry.js'
+import type { ComponentLogger, PeerId } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export const PROTOCOL_NAME = 'peer-exchange'
+export const PROTOCOL_VERSION = '1.0.0'
+/** Peers in one answer: enough to fill a node's connections several times over, small enough for one frame. */
+export const MAX_PEERS_PER_ANSWER = 64
+/** Addresses kept per peer; a host with more is unusual and the rest are not worth the bytes. */
+export const MAX_ADDRESSES_PER_PEER = 8
+/** A record is a peer id, a name and 8 addresses: well under 1 KiB, so 64 of them fit in 64 KiB. */
+export const MAX_FRAME_BYTES = 64 * 1024
+/** A node asks every few seconds at most; more than 4 streams at once from one connection is abuse. */
+export const MAX_STREAMS = 4
+
+export interface SelfDescription {
+  name: string
+  role: Role
+  multiaddrs: Multiaddr[]
+}
+
+export interface PeerExchangeInit {
+  protocolPrefix: string
+  timeout: number
+  registry: PeerRegistry
+  /** What this node tells the peers it asks about itself. */
+  describeSelf: () => SelfDescription
+}
+
+export interface PeerExchangeComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  logger: ComponentLogger
+}
+
+/** Our peer exchange protocol: ask a node for the live peers it knows, telling it about ourselves. */
+export function peerExchange (init: PeerExchangeInit): (components: PeerExchangeComponents) => PeerExchangeService {
+  return (components) => new PeerExchangeService(components, init)
+}
+
+export { PeerExchangeService }

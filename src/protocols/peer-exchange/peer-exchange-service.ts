@@ -1,0 +1,171 @@
+import { peerDiscoverySymbol } from '@libp2p/interface'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { TypedEventEmitter } from 'main-event'
+import * as Digest from 'multiformats/hashes/digest'
+import { isValidName } from '../../config.js'
+import { requestOnce, serveRequests, type Reply } from '../framing.js'
+import { roleFromWire, roleToWire } from '../roles.js'
+import { PeerExchangeRequest, PeerExchangeResponse, Role as WireRole, type PeerRecord } from './pb/peer-exchange.js'
+import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './index.js'
+import type { PeerExchangeComponents, PeerExchangeInit } from './index.js'
+import type { KnownPeer, PeerRegistry } from '../../discovery/peer-registry.js'
+import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
+
+/**
+ * Serves and asks `/<prefix>/peer-exchange/1.0.0`. The asker describes itself (name, role, addresses); the
+ * answering node records it under the stream's authenticated peer id, and answers with a random sample of the
+ * live peers it knows. Newly learned peers are announced as libp2p peer discovery events, so they land in the
+ * peer store and in `peer:discovery`.
+ */
+export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> implements PeerDiscovery, Startable {
+  readonly protocol: string
+  readonly [peerDiscoverySymbol] = this
+  readonly [Symbol.toStringTag] = 'p2p-node:peer-exchange'
+  private readonly components: PeerExchangeComponents
+  private readonly registry: PeerRegistry
+  private readonly timeout: number
+  private readonly describeSelf: PeerExchangeInit['describeSelf']
+  private readonly log: Logger
+  private started = false
+
+  constructor (components: PeerExchangeComponents, init: PeerExchangeInit) {
+    super()
+    this.components = components
+    this.protocol = `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
+    this.registry = init.registry
+    this.timeout = init.timeout
+    this.describeSelf = init.describeSelf
+    this.log = components.logger.forComponent('p2p-node:peer-exchange')
+    this.handleStream = this.handleStream.bind(this)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) {
+      return
+    }
+    await this.components.registrar.handle(this.protocol, this.handleStream, {
+      maxInboundStreams: MAX_STREAMS,
+      maxOutboundStreams: MAX_STREAMS
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    await this.components.registrar.unhandle(this.protocol)
+    this.started = false
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  /**
+   * Asks `peer` for the peers it knows, and records them. Resolves with the number of peers new to this node.
+   */
+  async exchange (peer: PeerId, options: { signal?: AbortSignal, findName?: string } = {}): Promise<number> {
+    const signal = options.signal ?? AbortSignal.timeout(this.timeout)
+    const self = this.describeSelf()
+    const request = PeerExchangeRequest.encode({
+      name: self.name,
+      role: roleToWire<WireRole>(self.role),
+      addresses: self.multiaddrs.slice(0, MAX_ADDRESSES_PER_PEER).map(ma => ma.bytes),
+      limit: MAX_PEERS_PER_ANSWER,
+      findName: options.findName
+    })
+    const connection = await this.components.connectionManager.openConnection(peer, { signal })
+    const stream = await connection.newStream(this.protocol, { signal })
+    const frame = await requestOnce(stream, request, { maxSize: MAX_FRAME_BYTES, signal })
+    const response = PeerExchangeResponse.decode(frame, {
+      limits: { peers: MAX_PEERS_PER_ANSWER, peers$: { addresses: MAX_ADDRESSES_PER_PEER } }
+    })
+    if (response.status !== PeerExchangeResponse.Status.OK) {
+      throw new Error(`peer exchange refused by ${peer.toString()}: ${response.error ?? response.status}`)
+    }
+    let added = 0
+    const now = Date.now()
+    for (const record of response.peers) {
+      const known = fromRecord(record, now)
+      if (known == null || known.peerId.equals(this.components.peerId)) {
+        continue
+      }
+      if (this.registry.record(known, now)) {
+        added++
+        this.safeDispatchEvent('peer', { detail: { id: known.peerId, multiaddrs: known.multiaddrs } })
+      }
+    }
+    this.log.trace('%p gave %d peers, %d new', peer, response.peers.length, added)
+    return added
+  }
+
+  private handleStream ({ stream, connection }: IncomingStreamData): void {
+    serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log }, (frame): Reply => {
+      let request: PeerExchangeRequest
+      try {
+        request = PeerExchangeRequest.decode(frame, { limits: { addresses: MAX_ADDRESSES_PER_PEER } })
+      } catch (err: any) {
+        this.log('malformed request from %p: %s', connection.remotePeer, err.message)
+        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'malformed request' }), end: true }
+      }
+      if (!isValidName(request.name)) {
+        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'invalid name' }), end: true }
+      }
+      const asker = connection.remotePeer
+      const isNew = this.registry.record({
+        peerId: asker,
+        name: request.name,
+        role: roleFromWire(request.role),
+        multiaddrs: decodeAddresses(request.addresses),
+        lastSeen: Date.now()
+      })
+      if (isNew) {
+        this.safeDispatchEvent('peer', { detail: { id: asker, multiaddrs: decodeAddresses(request.addresses) } })
+      }
+      const limit = Math.min(request.limit === 0 ? MAX_PEERS_PER_ANSWER : request.limit, MAX_PEERS_PER_ANSWER)
+      const now = Date.now()
+      const self = this.describeSelf()
+      const peers = [{ ...self, peerId: this.components.peerId, lastSeen: now }, ...this.registry.sample(limit - 1, asker)]
+      const wanted = request.findName == null ? undefined : this.registry.findByName(request.findName)
+      if (wanted != null && !peers.some(peer => peer.peerId.equals(wanted.peerId))) {
+        peers[peers.length === limit ? limit - 1 : peers.length] = wanted
+      }
+      return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)) }) }
+    })
+  }
+}
+
+function toRecord (peer: KnownPeer, now: number): PeerRecord {
+  return {
+    peerId: peer.peerId.toMultihash().bytes,
+    name: peer.name,
+    role: roleToWire<WireRole>(peer.role),
+    addresses: peer.multiaddrs.slice(0, MAX_ADDRESSES_PER_PEER).map(ma => ma.bytes),
+    seenMsAgo: Math.max(0, Math.min(now - peer.lastSeen, 0xffff_ffff))
+  }
+}
+
+/** A record from the wire, or undefined when its peer id or every address is unreadable. */
+function fromRecord (record: PeerRecord, now: number): KnownPeer | undefined {
+  try {
+    const peerId = peerIdFromMultihash(Digest.decode(record.peerId))
+    const multiaddrs = decodeAddresses(record.addresses)
+    if (multiaddrs.length === 0 || !isValidName(record.name)) {
+      return undefined
+    }
+    return { peerId, name: record.name, role: roleFromWire(record.role), multiaddrs, lastSeen: now - record.seenMsAgo }
+  } catch {
+    return undefined
+  }
+}
+
+function decodeAddresses (addresses: Uint8Array[]): Multiaddr[] {
+  const out: Multiaddr[] = []
+  for (const bytes of addresses) {
+    try {
+      out.push(multiaddr(bytes))
+    } catch {
+      // an unreadable address is skipped, not fatal: the others may still be dialable
+    }
+  }
+  return out
+}
