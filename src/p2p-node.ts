@@ -74,7 +74,7 @@ export interface P2PNodeEvents {
   'peer:discovery': CustomEvent<PeerInfo>
   'peer:connect': CustomEvent<PeerId>
   'peer:disconnect': CustomEvent<PeerId>
-  /** The node has joined the broadcast mesh: its broadcasts now travel through the mesh. Emitted once per start. */
+  /** A peer node has joined the broadcast mesh: its broadcasts now travel through it. Once per start; never for a bootstrap. */
   ready: CustomEvent<void>
 }
 
@@ -115,7 +115,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       log: libp2p.logger.forComponent('p2p-node:discovery')
     })
     this.onGossipMessage = this.onGossipMessage.bind(this)
-    this.onGraft = this.onGraft.bind(this)
+    this.checkReady = this.checkReady.bind(this)
     this.onDirectMessage = this.onDirectMessage.bind(this)
     this.forward = this.forward.bind(this)
   }
@@ -149,7 +149,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     const pubsub = this.libp2p.services.pubsub
     pubsub.topicValidators.set(this.topic, broadcastValidator(this.config.maxMessageBytes))
     pubsub.addEventListener('gossipsub:message', this.onGossipMessage)
-    pubsub.addEventListener('gossipsub:graft', this.onGraft)
+    pubsub.addEventListener('gossipsub:graft', this.checkReady)
+    pubsub.addEventListener('gossipsub:heartbeat', this.checkReady)
     this.libp2p.services.messages.addEventListener('message', this.onDirectMessage)
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
       this.libp2p.addEventListener(event, this.forward)
@@ -173,7 +174,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     this.keeper.stop()
     const pubsub = this.libp2p.services.pubsub
     pubsub.removeEventListener('gossipsub:message', this.onGossipMessage)
-    pubsub.removeEventListener('gossipsub:graft', this.onGraft)
+    pubsub.removeEventListener('gossipsub:graft', this.checkReady)
+    pubsub.removeEventListener('gossipsub:heartbeat', this.checkReady)
     this.libp2p.services.messages.removeEventListener('message', this.onDirectMessage)
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
       this.libp2p.removeEventListener(event, this.forward)
@@ -327,8 +329,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     })
   }
 
-  private onGraft (evt: CustomEvent<{ topic: string }>): void {
-    if (!this.ready && evt.detail.topic === this.topic) {
+  /**
+   * Runs on gossipsub's graft events and heartbeats. A graft event also fires for grafts that gossipsub refused,
+   * so the mesh itself is checked.
+   */
+  private checkReady (): void {
+    if (!this.ready && this.role === 'peer' && this.meshPeers() > 0) {
       this.ready = true
       this.safeDispatchEvent('ready')
     }

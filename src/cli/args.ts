@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util'
+import { multiaddr } from '@multiformats/multiaddr'
+import { isValidName, type NodeInit, type Role } from '../config.js'
+
+/** A bad command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  static override name = 'UsageError'
+
+  constructor (message: string) {
+    super(message)
+    this.name = UsageError.name
+  }
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+export interface CliOptions {
+  help: boolean
+  logLevel: LogLevel
+  init: NodeInit
+}
+
+interface Flag {
+  type: 'string' | 'boolean'
+  multiple?: boolean
+  value?: string
+  description: string
+  default?: string
+}
+
+const COMMON: Record<string, Flag> = {
+  host: { type: 'string', value: 'HOST', description: 'address to listen on', default: '0.0.0.0' },
+  announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'address to announce instead of the listen address (repeatable)' },
+  'key-file': { type: 'string', value: 'PATH', description: 'keep the node\'s identity in this file (created with mode 0600), so its peer id survives restarts' },
+  'log-level': { type: 'string', value: 'LEVEL', description: `one of ${LOG_LEVELS.join(', ')}; debug and trace enable libp2p's debug logs too`, default: 'info' },
+  help: { type: 'boolean', description: 'show this help' }
+}
+
+const FLAGS: Record<Role, Record<string, Flag>> = {
+  bootstrap: {
+    port: { type: 'string', value: 'PORT', description: 'TCP port to listen on (0: any free port)', default: '4001' },
+    name: { type: 'string', value: 'NAME', description: 'name of this node', default: 'bootstrap' },
+    bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'another bootstrap to share peers with (repeatable)' },
+    ...COMMON
+  },
+  peer: {
+    bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'bootstrap multiaddr ending in /p2p/<peer id> (required, repeatable)' },
+    name: { type: 'string', value: 'NAME', description: 'name of this node', default: 'node-<end of peer id>' },
+    port: { type: 'string', value: 'PORT', description: 'TCP port to listen on (0: any free port)', default: '0' },
+    ...COMMON
+  }
+}
+
+export function usage (role: Role): string {
+  const command = role === 'bootstrap' ? 'node dist/bootstrap.js' : 'node dist/node.js --bootstrap <multiaddr>'
+  const lines = [`Usage: ${command} [options]`, '', 'Options:']
+  for (const [name, flag] of Object.entries(FLAGS[role])) {
+    const left = `  --${name}${flag.value != null ? ` ${flag.value}` : ''}`
+    lines.push(`${left.padEnd(30)} ${flag.description}${flag.default != null ? ` (default: ${flag.default})` : ''}`)
+  }
+  if (role === 'peer') {
+    lines.push('', 'On a terminal, a typed line is broadcast; /msg <name|peer id> <text> sends directly;',
+      '/peers and /status print; /help lists the commands; /quit leaves.')
+  }
+  return lines.join('\n')
+}
+
+/** argv -> options of createNode(), or a UsageError naming what is wrong. */
+export function parseCliArgs (role: Role, argv: string[]): CliOptions {
+  let values: Record<string, unknown>
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS[role], strict: true, allowPositionals: false }))
+  } catch (err: any) {
+    throw new UsageError(err.message.split('\n')[0])
+  }
+  if (values.help === true) {
+    return { help: true, logLevel: 'info', init: {} }
+  }
+  const logLevel = (values['log-level'] as string | undefined) ?? 'info'
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  }
+  const port = parsePort(values.port as string | undefined ?? FLAGS[role].port.default as string)
+  const host = values.host as string | undefined ?? '0.0.0.0'
+  const family = host.includes(':') ? 'ip6' : /^[0-9.]+$/.test(host) ? 'ip4' : undefined
+  if (family == null) {
+    throw new UsageError(`--host must be an IPv4 or IPv6 address, got "${host}"`)
+  }
+  const listen = `/${family}/${host}/tcp/${port}`
+  checkMultiaddr('--host', listen)
+  const bootstrap = (values.bootstrap as string[] | undefined) ?? []
+  for (const ma of bootstrap) {
+    checkMultiaddr('--bootstrap', ma)
+    if (multiaddr(ma).getPeerId() == null) {
+      throw new UsageError(`--bootstrap ${ma} has no /p2p/<peer id> at its end; copy the whole address the bootstrap printed`)
+    }
+  }
+  if (role === 'peer' && bootstrap.length === 0) {
+    throw new UsageError('--bootstrap is required: give the multiaddr that the bootstrap node printed')
+  }
+  const announce = (values.announce as string[] | undefined) ?? []
+  for (const ma of announce) {
+    checkMultiaddr('--announce', ma)
+  }
+  const name = values.name as string | undefined ?? (role === 'bootstrap' ? 'bootstrap' : undefined)
+  if (name != null && !isValidName(name)) {
+    throw new UsageError(`--name must be 1-64 of A-Z a-z 0-9 . _ -, got "${name}"`)
+  }
+  return {
+    help: false,
+    logLevel: logLevel as LogLevel,
+    init: {
+      role,
+      name,
+      listen: [listen],
+      announce,
+      bootstrap,
+      keyFile: values['key-file'] as string | undefined
+    }
+  }
+}
+
+function parsePort (value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`)
+  }
+  return port
+}
+
+function checkMultiaddr (flag: string, value: string): void {
+  try {
+    multiaddr(value)
+  } catch (err: any) {
+    throw new UsageError(`${flag} ${value} is not a valid multiaddr (${err.message})`)
+  }
+}

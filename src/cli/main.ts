@@ -1,0 +1,109 @@
+import { createNode } from '../create-node.js'
+import { VERSION } from '../version.js'
+import { parseCliArgs, usage, UsageError } from './args.js'
+import { CONSOLE_HELP, startConsole } from './console.js'
+import { createPrinter } from './printer.js'
+import type { Role } from '../config.js'
+import type { P2PNode } from '../p2p-node.js'
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean }
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+/**
+ * Runs a bootstrap or a peer node from its command line until it is told to stop. Resolves with the exit code:
+ * 0 after a graceful stop, 1 when the node cannot start, 2 for a bad command line. The first SIGINT or SIGTERM
+ * stops the node gracefully; a second one exits at once.
+ */
+export async function runCli (role: Role, argv: string[], io: CliIo = process): Promise<number> {
+  let options
+  try {
+    options = parseCliArgs(role, argv)
+  } catch (err: any) {
+    io.stderr.write(err.name === UsageError.name ? `error: ${err.message} (see --help)\n` : `error: ${err.message}\n`)
+    return 2
+  }
+  if (options.help) {
+    io.stdout.write(`${usage(role)}\n`)
+    return 0
+  }
+  const print = createPrinter(options.logLevel, io.stdout, io.stderr)
+
+  let node: P2PNode
+  try {
+    node = await createNode(options.init)
+  } catch (err: any) {
+    print.error(startupFailure(err, argv))
+    return err.name === 'InvalidOptionError' ? 2 : 1
+  }
+
+  printBanner(node, print)
+  node.addEventListener('message', (evt) => {
+    const { kind, fromName, text } = evt.detail
+    print.out(`[${kind}] ${fromName}: ${text}`)
+  })
+  node.addEventListener('ready', () => {
+    print.info('ready: joined the broadcast mesh')
+  })
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (): void => {
+      if (stopping) {
+        return
+      }
+      stopping = true
+      print.info('stopping...')
+      closeConsole?.()
+      node.stop().then(() => {
+        print.info('stopped')
+        resolve(0)
+      }, (err: Error) => {
+        print.error(`stop failed: ${err.message}`)
+        resolve(1)
+      })
+    }
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        print.error(`${signal} again: exiting at once`)
+        process.exit(130)
+      }
+      stop()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const closeConsole = role === 'peer' ? startConsole(node, io.stdin, print, stop) : undefined
+  })
+}
+
+function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): void {
+  const addresses = node.multiaddrs
+  print.out(`p2p-node ${VERSION} ${node.role} "${node.name}" started`)
+  print.out(`peer id: ${node.peerId.toString()}`)
+  print.out('listening on:')
+  for (const ma of addresses) {
+    print.out(`  ${ma}`)
+  }
+  if (node.role === 'bootstrap') {
+    const local = addresses.find(ma => ma.startsWith('/ip4/127.') || ma.startsWith('/ip6/::1/')) ?? addresses[0]
+    print.out('start a node with:')
+    print.out(`  node dist/node.js --bootstrap ${local}`)
+  } else if (process.stdin.isTTY === true) {
+    print.info(CONSOLE_HELP)
+  }
+}
+
+/** One line for why the node could not start, pointing at the flag where there is one. */
+function startupFailure (err: any, argv: string[]): string {
+  const text = String(err.message ?? err)
+  if (err.code === 'EADDRINUSE' || text.includes('EADDRINUSE')) {
+    const port = argv[argv.indexOf('--port') + 1]
+    return `the port is already in use${argv.includes('--port') ? ` (--port ${port})` : ''}: choose another with --port`
+  }
+  if (err.code === 'EADDRNOTAVAIL' || text.includes('EADDRNOTAVAIL')) {
+    return 'the --host address is not an address of this machine'
+  }
+  return text
+}
