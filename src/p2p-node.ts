@@ -282,6 +282,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     try {
       return peerIdFromString(target)
     } catch {}
+    if (target === this.name) {
+      return this.peerId
+    }
     if (this.registry.findByName(target) == null) {
       await this.keeper.lookUpName(target, signal)
     }

@@ -64,6 +64,8 @@ export interface Reply {
  */
 export function serveRequests (stream: Stream, options: { maxSize: number, idleTimeout: number, log: Logger }, handle: (frame: Uint8Array) => Promise<Reply> | Reply): void {
   const idle = setTimeout(() => { stream.abort(new TimeoutError(`no request for ${options.idleTimeout} ms`)) }, options.idleTimeout)
+  // a deadline, not work: it must not keep a stopped node's process alive while libp2p winds the stream down
+  idle.unref()
   void pipe(
     stream,
     (source) => lp.decode(source, { maxDataLength: options.maxSize }),

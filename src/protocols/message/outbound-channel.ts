@@ -27,6 +27,7 @@ export class OutboundChannel {
 
   constructor (private readonly stream: Stream, private readonly options: { idleTimeout: number, maxInFlight: number, log: Logger }, onClosed: () => void) {
     this.idle = setTimeout(() => { this.close() }, options.idleTimeout)
+    this.idle.unref() // closing an idle stream is housekeeping: it must not keep the process alive
     pipe(
       this.outgoing,
       (source) => lp.encode(source),

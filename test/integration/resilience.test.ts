@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { createServer } from 'node:net'
+import { after, describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import * as lp from 'it-length-prefixed'
+import { pipe } from 'it-pipe'
+import { createNode, type P2PNode } from '../../dist/index.js'
+import { waitFor } from '../helpers.ts'
+
+const started: P2PNode[] = []
+after(async () => { await Promise.all(started.map(async node => node.stop())) })
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+describe('bootstrap outages', () => {
+  it('a node started while its bootstrap is down keeps retrying, joins when it comes up, and re-bootstraps after losing it', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    const port = await freePort()
+    const address = `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(privateKey).toString()}`
+    const bootstrapInit = { role: 'bootstrap' as const, privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`] }
+
+    const node = await createNode({ name: 'patient', bootstrap: [address] })
+    started.push(node)
+    const bootstrapId = peerIdFromPrivateKey(privateKey)
+    // the first dial has failed: libp2p records it on the bootstrap's peer store entry
+    await waitFor(async () => {
+      const peer = await node.libp2p.peerStore.get(bootstrapId).catch(() => undefined)
+      return peer?.metadata.has('last-dial-failure') === true
+    }, 'the first bootstrap dial failed', 10_000)
+    assert.equal(node.libp2p.getConnections().length, 0)
+
+    let bootstrap = await createNode(bootstrapInit)
+    started.push(bootstrap)
+    await waitFor(() => node.libp2p.getPeers().some(peer => peer.equals(bootstrapId)), 'the node reached the late bootstrap', 15_000)
+
+    // lose the bootstrap, the node's only connection, then bring it back on the same key and port
+    await bootstrap.stop()
+    await waitFor(() => node.libp2p.getConnections().length === 0, 'the node lost its only connection', 10_000)
+    bootstrap = await createNode(bootstrapInit)
+    started.push(bootstrap)
+    await waitFor(() => node.libp2p.getPeers().some(peer => peer.equals(bootstrapId)), 'the node re-bootstrapped', 20_000)
+    assert.ok(node.isStarted)
+  })
+})
+
+describe('malformed and oversized frames', () => {
+  it('close only the offending stream; the node keeps serving', async () => {
+    const bootstrap = await createNode({ role: 'bootstrap' })
+    const target = await createNode({ name: 'target', bootstrap: bootstrap.multiaddrs })
+    const attacker = await createNode({ name: 'attacker', bootstrap: bootstrap.multiaddrs })
+    started.push(bootstrap, target, attacker)
+    const received: string[] = []
+    target.addEventListener('message', evt => { received.push(evt.detail.text) })
+
+    const frames: Array<[string, Uint8Array[]]> = [
+      ['/p2p-node/message/1.0.0', [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f])]], // a length prefix of 4 GiB
+      ['/p2p-node/message/1.0.0', [lp.encode.single(new Uint8Array([0x0a, 0xff, 0x01])).subarray()]], // truncated protobuf
+      ['/p2p-node/message/1.0.0', [lp.encode.single(new Uint8Array(70_000)).subarray()]], // over the frame limit
+      ['/p2p-node/peer-exchange/1.0.0', [lp.encode.single(new Uint8Array([0x0a, 0x05, 0x20, 0x20])).subarray()]], // a name with spaces, truncated
+      ['/p2p-node/status/1.0.0', [new Uint8Array([0x85])]] // a length prefix cut short
+    ]
+    await attacker.libp2p.dial(target.libp2p.getMultiaddrs())
+    for (const [protocol, chunks] of frames) {
+      const stream = await attacker.libp2p.dialProtocol(target.peerId, protocol)
+      const replies = await pipe(chunks, stream, (source) => lp.decode(source), async (source) => {
+        const out: number[] = []
+        for await (const frame of source) out.push(frame.byteLength)
+        return out
+      }).catch(() => ['reset'])
+      assert.ok(replies.length <= 1, `${protocol}: at most one error reply, then the stream ends`)
+    }
+    assert.equal(received.length, 0, 'nothing reached the application')
+    const status = await attacker.status(target.peerId)
+    assert.equal(status.name, 'target')
+    await attacker.send('target', 'still listening?')
+    await waitFor(() => received.includes('still listening?'), 'an honest message after the bad frames')
+  })
+})

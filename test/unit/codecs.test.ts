@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { Broadcast } from '../../dist/gossip/pb/broadcast.js'
+import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
+import { PeerExchangeRequest, PeerExchangeResponse, Role } from '../../dist/protocols/peer-exchange/pb/peer-exchange.js'
+import { StatusResponse } from '../../dist/protocols/status/pb/status.js'
+
+const codecs = { Broadcast, DirectMessage, DirectMessageAck, PeerExchangeRequest, PeerExchangeResponse, StatusResponse }
+
+describe('wire codecs', () => {
+  it('round-trip every message', () => {
+    const id = randomBytes(16)
+    const samples: Array<[any, object]> = [
+      [Broadcast, { id, payload: new TextEncoder().encode('hello'), senderName: 'alice', sentAt: 1_700_000_000_000 }],
+      [DirectMessage, { id, payload: randomBytes(300), senderName: 'bob', sentAt: 1_700_000_000_001 }],
+      [DirectMessageAck, { id, status: DirectMessageAck.Status.TOO_LARGE, error: 'too big' }],
+      [PeerExchangeRequest, { name: 'carol', role: Role.PEER, addresses: [randomBytes(8)], limit: 10, findName: 'dave' }],
+      [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5 }] }],
+      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4 }]
+    ]
+    for (const [codec, value] of samples) {
+      assert.deepEqual(toPlain(codec.decode(codec.encode(value))), toPlain(value))
+    }
+  })
+
+  it('an empty acknowledgement never reads as success', () => {
+    assert.equal(DirectMessageAck.decode(new Uint8Array()).status, DirectMessageAck.Status.UNSPECIFIED)
+  })
+
+  it('refuse more repeated elements than the limit', () => {
+    const response = PeerExchangeResponse.encode({
+      status: PeerExchangeResponse.Status.OK,
+      peers: Array.from({ length: 65 }, () => ({ peerId: randomBytes(38), name: 'p', role: Role.PEER, addresses: [], seenMsAgo: 0 }))
+    })
+    assert.throws(() => PeerExchangeResponse.decode(response, { limits: { peers: 64 } }), { name: 'MaxLengthError' })
+  })
+
+  it('throw an Error, never hang or crash, on 20,000 random and truncated inputs', () => {
+    const valid = DirectMessage.encode({ id: randomBytes(16), payload: randomBytes(200), senderName: 'bob', sentAt: 1 })
+    let rejected = 0
+    for (let i = 0; i < 20_000; i++) {
+      const input = i % 2 === 0 ? randomBytes(i % 300) : mutate(valid)
+      for (const codec of Object.values(codecs)) {
+        try {
+          (codec as any).decode(input, { limits: { peers: 64, addresses: 8 } })
+        } catch (err) {
+          assert.ok(err instanceof Error, `a ${typeof err} was thrown`)
+          rejected++
+        }
+      }
+    }
+    assert.ok(rejected > 0, 'some random input must be refused')
+  })
+})
+
+function mutate (bytes: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(bytes).subarray(0, Math.floor(Math.random() * (bytes.length + 1)))
+  for (let i = 0; i < 3 && copy.length > 0; i++) {
+    copy[Math.floor(Math.random() * copy.length)] = Math.floor(Math.random() * 256)
+  }
+  return copy
+}
+
+/** Uint8Arrays and Buffers compare as plain arrays. */
+function toPlain (value: unknown): unknown {
+  if (value instanceof Uint8Array) return [...value]
+  if (Array.isArray(value)) return value.map(toPlain)
+  if (value != null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toPlain(v)]))
+  }
+  return value
+}
