@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { after, before, describe, it } from 'node:test'
+import { CliProcess } from '../helpers.ts'
+
+const HOST = ['--host', '127.0.0.1']
+const running: CliProcess[] = []
+after(() => { for (const cli of running) cli.kill() })
+
+function start (script: string, args: string[], options?: { node?: string }): CliProcess {
+  const cli = new CliProcess(script, args, options)
+  running.push(cli)
+  return cli
+}
+
+describe('a bootstrap and 3 node processes', () => {
+  let bootstrap: CliProcess
+  let bootstrapAddr: string
+  const nodes: CliProcess[] = []
+
+  before(async () => {
+    bootstrap = start('bootstrap.js', [...HOST, '--port', '0'])
+    ;[, bootstrapAddr] = await bootstrap.waitForLine(/--bootstrap (\S+)/)
+    for (let i = 1; i <= 3; i++) {
+      nodes.push(start('node.js', [...HOST, '--bootstrap', bootstrapAddr, '--name', `cli-${i}`]))
+    }
+    await Promise.all(nodes.map(async node => node.waitForLine(/^ready:/)))
+  })
+
+  it('prints the bootstrap\'s full multiaddr and a ready-to-paste node command', async () => {
+    assert.match(bootstrapAddr, /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo\w+$/)
+    await bootstrap.waitForLine(/^peer id: 12D3Koo/)
+  })
+
+  it('broadcasts a line typed into one node to the others', async () => {
+    nodes[0].child.stdin.write('hello from the first node\n')
+    await Promise.all(nodes.slice(1).map(async node => node.waitForLine(/^\[broadcast\] cli-1: hello from the first node$/)))
+  })
+
+  it('sends /msg directly to one node', async () => {
+    nodes[1].child.stdin.write('/msg cli-3 just for you\n')
+    await nodes[2].waitForLine(/^\[direct\] cli-2: just for you$/)
+    await nodes[1].waitForLine(/^delivered to cli-3$/)
+    assert.ok(!nodes[0].lines.some(line => line.includes('just for you')), 'only the target sees a direct message')
+  })
+
+  it('prints peers and status on request', async () => {
+    nodes[2].child.stdin.write('/peers\n/status cli-1\n')
+    await nodes[2].waitForLine(/known, \d+ connected/)
+    await nodes[2].waitForLine(/"name": "cli-1"/)
+  })
+
+  it('refuses a port in use with one clear line', async () => {
+    const port = bootstrapAddr.split('/')[4]
+    const clash = start('bootstrap.js', [...HOST, '--port', port])
+    const { code } = await clash.exited
+    assert.equal(code, 1)
+    assert.match(clash.errors.join('\n'), /port is already in use \(--port \d+\)/)
+  })
+
+  it('stops every process gracefully on SIGTERM, within a deadline', async () => {
+    for (const cli of [...nodes, bootstrap]) {
+      const { code, ms } = await cli.stop('SIGTERM', 10_000)
+      assert.equal(code, 0)
+      assert.ok(cli.lines.includes('stopped'))
+      console.log(`# stopped in ${ms} ms`)
+    }
+  })
+})
+
+describe('bad command lines', () => {
+  const cases: Array<[string, string, string[], RegExp]> = [
+    ['an unknown flag', 'node.js', ['--bogus'], /Unknown option '--bogus'/],
+    ['no bootstrap', 'node.js', [], /--bootstrap is required/],
+    ['a bad multiaddr', 'node.js', ['--bootstrap', 'not-a-multiaddr'], /not a valid multiaddr/],
+    ['a bad port', 'bootstrap.js', ['--port', '99999'], /--port must be/]
+  ]
+  for (const [what, script, args, message] of cases) {
+    it(`exits 2 with one line for ${what}`, async () => {
+      const cli = start(script, args)
+      const { code } = await cli.exited
+      assert.equal(code, 2)
+      assert.equal(cli.errors.length, 1, cli.errors.join('\n'))
+      assert.match(cli.errors[0], message)
+    })
+  }
+
+  it('prints --help with every flag and its default', async () => {
+    const cli = start('node.js', ['--help'])
+    assert.equal((await cli.exited).code, 0)
+    const help = cli.lines.join('\n')
+    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce']) {
+      assert.ok(help.includes(flag), `--help mentions ${flag}`)
+    }
+  })
+})
+
+describe('an old Node.js', () => {
+  // the machine's own node, outside this package's node_modules (Node 20 on these machines)
+  const systemNode = (() => {
+    try {
+      const path = execFileSync('sh', ['-c', 'PATH=$(echo "$PATH" | tr ":" "\\n" | grep -v node_modules | paste -sd:) command -v node'], { encoding: 'utf8' }).trim()
+      const major = Number(execFileSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim())
+      return major < 22 ? path : undefined
+    } catch {
+      return undefined
+    }
+  })()
+
+  it('makes dist/node.js exit at once with one line saying what to do', { skip: systemNode == null ? 'no Node.js older than 22 on this machine' : false }, async () => {
+    const cli = start('node.js', ['--bootstrap', '/ip4/127.0.0.1/tcp/1'], { node: systemNode })
+    const { code } = await cli.exited
+    assert.equal(code, 1)
+    assert.equal(cli.errors.length, 1)
+    assert.match(cli.errors[0], /needs Node\.js 22 or newer.*npm start/)
+  })
+})
