@@ -1,6 +1,7 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidOptionError } from './errors.js'
-import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export type Role = 'bootstrap' | 'peer'
 
@@ -36,6 +37,21 @@ export interface NodeInit {
   requestTimeout?: number
   /** How often a node asks its peers for more peers once it has enough connections, in ms. Default: 30000. */
   peerExchangeInterval?: number
+  /**
+   * How often a node announces that it is alive, in ms (give or take 20%). Past 100 members it stretches in
+   * proportion, so that heartbeat traffic stays constant. Default: 5000.
+   */
+  heartbeatInterval?: number
+  /** Heartbeats a member may miss before it is suspect. Default: 3. */
+  suspectAfter?: number
+  /** Heartbeats a member may miss before it is dead. Default: 6. */
+  deadAfter?: number
+  /** How often each connected peer is pinged, in ms; 3 failed pings in a row drop it. Default: 5000. */
+  pingInterval?: number
+  /**
+   * Peer ids that may order a network shutdown. Default: the bootstraps' peer ids (a bootstrap's own included).
+   */
+  operators?: string[]
 }
 
 /** Every default, in one place. */
@@ -49,7 +65,11 @@ export const DEFAULTS = {
   maxConnectionsBootstrap: 2000,
   maxMessageBytes: 64 * 1024,
   requestTimeout: 10_000,
-  peerExchangeInterval: 30_000
+  peerExchangeInterval: 30_000,
+  heartbeatInterval: 5_000,
+  suspectAfter: 3,
+  deadAfter: 6,
+  pingInterval: 5_000
 } as const
 
 /** createNode()'s options once checked and completed. */
@@ -69,11 +89,18 @@ export interface NodeConfig {
   maxMessageBytes: number
   requestTimeout: number
   peerExchangeInterval: number
+  heartbeatInterval: number
+  suspectAfter: number
+  deadAfter: number
+  pingInterval: number
+  /** Given explicitly; absent means the default (the bootstraps). */
+  operators?: PeerId[]
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
-  'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval'
+  'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval',
+  'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'operators'
 ])
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -124,6 +151,11 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
       throw new InvalidOptionError('bootstrap', `${ma.toString()} has no /p2p/<peer id> at its end`)
     }
   }
+  const suspectAfter = integer('suspectAfter', init.suspectAfter, DEFAULTS.suspectAfter, 1, 100)
+  const deadAfter = integer('deadAfter', init.deadAfter, DEFAULTS.deadAfter, 2, 1000)
+  if (deadAfter <= suspectAfter) {
+    throw new InvalidOptionError('deadAfter', `must be more than suspectAfter (${suspectAfter})`)
+  }
   return {
     role,
     name: init.name,
@@ -140,8 +172,26 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
       role === 'bootstrap' ? DEFAULTS.maxConnectionsBootstrap : DEFAULTS.maxConnectionsPeer, 1, 100_000),
     maxMessageBytes: integer('maxMessageBytes', init.maxMessageBytes, DEFAULTS.maxMessageBytes, 1, 4 * 1024 * 1024),
     requestTimeout: integer('requestTimeout', init.requestTimeout, DEFAULTS.requestTimeout, 10, 600_000),
-    peerExchangeInterval: integer('peerExchangeInterval', init.peerExchangeInterval, DEFAULTS.peerExchangeInterval, 100, 86_400_000)
+    peerExchangeInterval: integer('peerExchangeInterval', init.peerExchangeInterval, DEFAULTS.peerExchangeInterval, 100, 86_400_000),
+    heartbeatInterval: integer('heartbeatInterval', init.heartbeatInterval, DEFAULTS.heartbeatInterval, 100, 600_000),
+    suspectAfter,
+    deadAfter,
+    pingInterval: integer('pingInterval', init.pingInterval, DEFAULTS.pingInterval, 100, 600_000),
+    operators: init.operators === undefined ? undefined : peerIdList('operators', init.operators)
   }
+}
+
+function peerIdList (option: string, value: unknown): PeerId[] {
+  if (!Array.isArray(value)) {
+    throw new InvalidOptionError(option, 'expected an array of peer id strings')
+  }
+  return value.map(item => {
+    try {
+      return peerIdFromString(String(item))
+    } catch {
+      throw new InvalidOptionError(option, `${JSON.stringify(item)} is not a peer id`)
+    }
+  })
 }
 
 function multiaddrList (option: string, value: unknown): Multiaddr[] {

@@ -6,13 +6,18 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { resolveConfig } from './config.js'
-import { PeerRegistry } from './discovery/peer-registry.js'
 import { gossipsubOptions } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
+import { MemberList } from './membership/members.js'
 import { P2PNode, type NodeServices } from './p2p-node.js'
+import { goodbye } from './protocols/goodbye/index.js'
 import { directMessages } from './protocols/message/index.js'
+import { networkSize } from './protocols/network-size/index.js'
 import { peerExchange } from './protocols/peer-exchange/index.js'
+import { registry } from './protocols/registry/index.js'
 import { status } from './protocols/status/index.js'
 import { VERSION } from './version.js'
 import type { NodeInit } from './config.js'
@@ -24,17 +29,14 @@ import type { NodeInit } from './config.js'
  */
 const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
 
-/** A peer's registry entry lives this many peer exchange intervals without first-hand news before it is forgotten. */
-const REGISTRY_TTL_INTERVALS = 4
-
 /**
  * Creates a node of the network: a bootstrap or a peer, one code path for both. The node is started before it is
  * returned, unless `start: false`. Throws InvalidOptionError (naming the option) on bad options.
  */
 export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const config = resolveConfig(init)
-  const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : undefined)
-  const registry = new PeerRegistry(REGISTRY_TTL_INTERVALS * config.peerExchangeInterval)
+  const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
+  const members = new MemberList(peerIdFromPrivateKey(privateKey), config)
   // the services below ask the node about itself; it exists by the time they are started
   let node: P2PNode | undefined
   const self = (): P2PNode => {
@@ -59,6 +61,8 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       allow: LOOPBACK_ALLOW_LIST,
       dialTimeout: config.requestTimeout
     },
+    // our liveness checks ping every peer and report the dead ones; libp2p's monitor would only drop them silently
+    connectionMonitor: { enabled: false },
     peerDiscovery: config.bootstrap.length > 0
       ? [bootstrap({ list: config.bootstrap.map(ma => ma.toString()), timeout: 0 })]
       : [],
@@ -76,7 +80,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       peerExchange: peerExchange({
         protocolPrefix: config.protocolPrefix,
         timeout: config.requestTimeout,
-        registry,
+        members,
         describeSelf: () => ({ name: self().name, role: config.role, multiaddrs: self().libp2p.getMultiaddrs() })
       }),
       messages: directMessages({
@@ -84,11 +88,26 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
         timeout: config.requestTimeout,
         maxMessageBytes: config.maxMessageBytes,
         name: () => self().name
+      }),
+      networkSize: networkSize({
+        protocolPrefix: config.protocolPrefix,
+        timeout: config.requestTimeout,
+        getSize: () => self().membership.networkSize()
+      }),
+      goodbye: goodbye({
+        protocolPrefix: config.protocolPrefix,
+        timeout: config.requestTimeout,
+        onGoodbye: (peer, reason, message) => { self().membership.onGoodbye(peer, reason, message) }
+      }),
+      registry: registry({
+        protocolPrefix: config.protocolPrefix,
+        timeout: config.requestTimeout,
+        handle: async (request, connection) => self().membership.handleRegistry(request, connection)
       })
     }
   })
 
-  node = new P2PNode(libp2p, config, registry)
+  node = new P2PNode(libp2p, config, members)
   if (config.start) {
     await node.start()
   }

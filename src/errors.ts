@@ -74,3 +74,25 @@ export class InvalidKeyFileError extends Error {
     this.name = InvalidKeyFileError.name
   }
 }
+
+/** The network refused this node: its name is held by another live node, or its key is in use by another process. */
+export class JoinRefusedError extends Error {
+  static override name = 'JoinRefusedError'
+  readonly reason: 'name-taken' | 'duplicate-key'
+
+  constructor (reason: 'name-taken' | 'duplicate-key', message: string) {
+    super(message)
+    this.name = JoinRefusedError.name
+    this.reason = reason
+  }
+}
+
+/** Only the network's operators may order a network shutdown. */
+export class NotOperatorError extends Error {
+  static override name = 'NotOperatorError'
+
+  constructor (peerId: string) {
+    super(`${peerId} is not an operator of this network: only an operator can order a shutdown`)
+    this.name = NotOperatorError.name
+  }
+}

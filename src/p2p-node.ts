@@ -6,12 +6,17 @@ import { randomBytes } from '@libp2p/crypto'
 import { ConnectionKeeper } from './discovery/connection-keeper.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
 import { broadcastTopic, broadcastValidator, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+import { Membership } from './membership/membership.js'
+import { queryNetworkSize, type NetworkSize, type NetworkSizeService } from './protocols/network-size/index.js'
+import { queryStatus, type NodeStatus, type StatusService } from './protocols/status/index.js'
 import { VERSION } from './version.js'
 import type { NodeConfig, Role } from './config.js'
-import type { PeerRegistry } from './discovery/peer-registry.js'
+import type { JoinRefusedError } from './errors.js'
+import type { Member, MemberEvents, MemberList, MemberState } from './membership/members.js'
+import type { GoodbyeReason, GoodbyeService } from './protocols/goodbye/index.js'
 import type { MessageService, ReceivedDirectMessage } from './protocols/message/index.js'
 import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
-import type { NodeStatus, StatusService } from './protocols/status/index.js'
+import type { RegistryService } from './protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
@@ -25,6 +30,9 @@ export type NodeServices = {
   status: StatusService
   peerExchange: PeerExchangeService
   messages: MessageService
+  networkSize: NetworkSizeService
+  goodbye: GoodbyeService
+  registry: RegistryService
 }
 
 /** A message this node received, by broadcast or directly. */
@@ -45,15 +53,47 @@ export interface NodeMessage {
   receivedAt: number
 }
 
-/** A node this node knows of. */
-export interface KnownNode {
+/** A member of the network, as this node sees it. */
+export interface MemberInfo {
   peerId: string
   name: string
   role: Role
+  state: MemberState
   multiaddrs: string[]
+  /** Whether this node is connected to it. */
   connected: boolean
-  /** ms since the epoch. */
+  /** When this node first heard of it, ms since the epoch. */
+  firstSeen: number
+  /** The latest first-hand news of it, ms since the epoch. */
   lastSeen: number
+  /** Peer ids it was connected to, as of its last heartbeat: the edges of the network graph. */
+  neighbours: string[]
+}
+
+/** A node's view of the network and of its own part in it. */
+export interface NetworkStatus {
+  peerId: string
+  name: string
+  role: Role
+  uptimeMs: number
+  size: NetworkSize
+  /** Members of this node's view by state, itself not counted. */
+  members: Record<MemberState, number>
+  connections: number
+  peerConnections: number
+  meshPeers: number
+  messages: {
+    sent: { broadcast: number, direct: number }
+    received: { broadcast: number, direct: number }
+    /** Membership announcements refused: malformed, or not allowed from their sender (forged DEAD or shutdown). */
+    rejectedAnnouncements: number
+  }
+}
+
+export interface ShutdownOrder {
+  /** The operator who ordered it, authenticated by its signature. */
+  from: PeerId
+  reason: string
 }
 
 export interface BroadcastResult {
@@ -67,7 +107,7 @@ export interface SendResult {
   peerId: string
 }
 
-export interface P2PNodeEvents {
+export interface P2PNodeEvents extends MemberEvents {
   /** A broadcast or direct message arrived. */
   message: CustomEvent<NodeMessage>
   /** A peer was learned of, from a bootstrap or another node. */
@@ -76,10 +116,18 @@ export interface P2PNodeEvents {
   'peer:disconnect': CustomEvent<PeerId>
   /** A peer node has joined the broadcast mesh: its broadcasts now travel through it. Once per start; never for a bootstrap. */
   ready: CustomEvent<void>
+  /** An operator ordered the network to shut down: this node is leaving. */
+  shutdown: CustomEvent<ShutdownOrder>
+  /**
+   * A bootstrap that was unreachable at start refused this node later (its name or key was taken): it is leaving.
+   * At start, the refusal rejects start() instead.
+   */
+  refused: CustomEvent<JoinRefusedError>
 }
 
 /** Bound of stop(): past it, the node is reported stopped and libp2p finishes in the background. */
 const STOP_TIMEOUT = 5_000
+const MEMBER_EVENTS = ['member:join', 'member:suspect', 'member:dead', 'member:leave'] as const
 
 /** A running node of the network. Create one with createNode(). */
 export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
@@ -87,32 +135,61 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   readonly libp2p: Libp2p<NodeServices>
   readonly role: Role
   readonly name: string
+  /** @internal Membership: announcements, registrations, liveness, leaving. */
+  readonly membership: Membership
   private readonly config: NodeConfig
-  private readonly registry: PeerRegistry
+  private readonly memberList: MemberList
   private readonly keeper: ConnectionKeeper
   private readonly topic: string
+  private readonly counters = { sentBroadcast: 0, sentDirect: 0, receivedBroadcast: 0, receivedDirect: 0 }
   private startedAt = 0
   private ready = false
   private stopping?: Promise<void>
 
-  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, registry: PeerRegistry) {
+  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList) {
     super()
     this.libp2p = libp2p
     this.config = config
-    this.registry = registry
+    this.memberList = members
     this.role = config.role
     this.name = config.name ?? (config.role === 'bootstrap' ? 'bootstrap' : `node-${libp2p.peerId.toString().slice(-6)}`)
     this.topic = broadcastTopic(config.protocolPrefix)
+    const bootstraps = config.bootstrap.map(ma => peerIdFromString(ma.getPeerId() ?? ''))
     this.keeper = new ConnectionKeeper({
       libp2p,
       peerExchange: libp2p.services.peerExchange,
-      registry,
+      members,
       bootstrap: config.bootstrap,
-      targetConnections: config.role === 'bootstrap' ? 0 : config.targetConnections,
+      role: config.role,
+      targetConnections: config.targetConnections,
       maxParallelDials: config.maxParallelDials,
       peerExchangeInterval: config.peerExchangeInterval,
+      syncInterval: config.heartbeatInterval,
       dialTimeout: config.requestTimeout,
       log: libp2p.logger.forComponent('p2p-node:discovery')
+    })
+    // by default the network's operators are its bootstraps: a bootstrap's own key orders its network's shutdown
+    const operators = config.operators ?? (config.role === 'bootstrap' ? [libp2p.peerId, ...bootstraps] : bootstraps)
+    this.membership = new Membership({
+      libp2p,
+      members,
+      protocolPrefix: config.protocolPrefix,
+      role: config.role,
+      describeSelf: () => ({ name: this.name, role: this.role, multiaddrs: libp2p.getMultiaddrs() }),
+      bootstraps: config.bootstrap,
+      operators: new Set(operators.map(String)),
+      heartbeatInterval: config.heartbeatInterval,
+      pingInterval: config.pingInterval,
+      requestTimeout: config.requestTimeout,
+      onShutdown: (from, reason) => {
+        this.safeDispatchEvent('shutdown', { detail: { from, reason } })
+        void this.leave('network shutdown ordered', 'network-shutdown')
+      },
+      onRefused: (err) => {
+        this.safeDispatchEvent('refused', { detail: err })
+        void this.leave(err.message, 'refused')
+      },
+      log: libp2p.logger.forComponent('p2p-node:membership')
     })
     this.onGossipMessage = this.onGossipMessage.bind(this)
     this.checkReady = this.checkReady.bind(this)
@@ -138,7 +215,11 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     return this.isStarted && (this.role === 'bootstrap' || this.meshPeers() > 0)
   }
 
-  /** Starts the node. Harmless if it is started already. */
+  /**
+   * Starts the node and registers it with its bootstraps. Harmless if it is started already. Rejects with
+   * JoinRefusedError (and stops) if a bootstrap refuses it: its name is held by another live node, or another
+   * process runs with its key. Unreachable bootstraps do not fail the start: the node keeps trying them.
+   */
   async start (): Promise<void> {
     if (this.libp2p.status === 'started' || this.libp2p.status === 'starting') {
       return
@@ -155,10 +236,47 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
       this.libp2p.addEventListener(event, this.forward)
     }
+    for (const event of MEMBER_EVENTS) {
+      this.memberList.addEventListener(event, this.forward)
+    }
     await this.libp2p.start()
     pubsub.subscribe(this.topic)
     this.startedAt = Date.now()
+    this.membership.start()
     this.keeper.start()
+    try {
+      await this.membership.registerWithBootstraps()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  /**
+   * Leaves the network gracefully, then stops: a signed LEAVE announcement, a goodbye to every connected peer and a
+   * deregistration at the bootstraps (each capped at about a second, all at once). Other nodes show the leave at
+   * once and do not redial this node. Bounded in time, and harmless to repeat.
+   */
+  async leave (message = 'leaving', reason: GoodbyeReason = 'leaving'): Promise<void> {
+    if (!this.isStarted) {
+      return this.stop()
+    }
+    this.stopping = (async () => {
+      this.keeper.stop()
+      await this.membership.leave(reason, message)
+      await this.stopNow()
+    })()
+    await this.stopping
+  }
+
+  /**
+   * Orders every node of the network to leave, then leaves. Only an operator (by default a bootstrap's key) may:
+   * rejects with NotOperatorError otherwise. Orders signed by anyone else are rejected by every node.
+   */
+  async shutdownNetwork (reason = 'shutdown ordered by the operator'): Promise<void> {
+    this.assertStarted()
+    await this.membership.orderShutdown(reason)
+    await this.leave(reason, 'network-shutdown')
   }
 
   /** Stops the node: closes every connection and stops every service. Bounded in time, and harmless to repeat. */
@@ -172,6 +290,10 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private async stopNow (): Promise<void> {
     this.keeper.stop()
+    this.membership.stop()
+    for (const event of MEMBER_EVENTS) {
+      this.memberList.removeEventListener(event, this.forward)
+    }
     const pubsub = this.libp2p.services.pubsub
     pubsub.removeEventListener('gossipsub:message', this.onGossipMessage)
     pubsub.removeEventListener('gossipsub:graft', this.checkReady)
@@ -201,6 +323,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     const result = await this.libp2p.services.pubsub.publish(this.topic, encodeBroadcast({
       id, payload, senderName: this.name, sentAt: Date.now()
     }))
+    this.counters.sentBroadcast++
     return { id: uint8ArrayToString(id, 'base16'), recipients: result.recipients.length }
   }
 
@@ -216,6 +339,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       throw new RejectedError('a node cannot send a message to itself')
     }
     const id = await this.libp2p.services.messages.send(peer, toBytes(data), options)
+    this.counters.sentDirect++
     return { id, peerId: peer.toString() }
   }
 
@@ -229,24 +353,51 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     if (peer.equals(this.peerId)) {
       return this.localStatus()
     }
-    try {
-      return await this.libp2p.services.status.query(peer, options)
-    } catch (err: any) {
-      throw err.name === 'TimeoutError' ? err : new UnreachablePeerError(peer.toString(), err)
+    return this.askPeer(peer, async () => queryStatus(this.libp2p.services.status, peer, options))
+  }
+
+  /**
+   * The number of live members of the network, counted in this node's membership view; given a peer id or name,
+   * as that node counts it (over `/<prefix>/network-size/1.0.0`).
+   */
+  async networkSize (target?: PeerId | string, options: { signal?: AbortSignal } = {}): Promise<NetworkSize> {
+    this.assertStarted()
+    const peer = target == null ? this.peerId : await this.resolvePeer(target, options.signal)
+    if (peer.equals(this.peerId)) {
+      return this.membership.networkSize()
+    }
+    return this.askPeer(peer, async () => queryNetworkSize(this.libp2p.services.networkSize, peer, options))
+  }
+
+  /** This node's view of the network: its size, members by state, this node's connections and message counts. */
+  networkStatus (): NetworkStatus {
+    const members: Record<MemberState, number> = { alive: 0, suspect: 0, dead: 0, left: 0 }
+    for (const member of this.memberList.all()) {
+      members[member.state]++
+    }
+    const { sentBroadcast, sentDirect, receivedBroadcast, receivedDirect } = this.counters
+    return {
+      peerId: this.peerId.toString(),
+      name: this.name,
+      role: this.role,
+      uptimeMs: this.uptime(),
+      size: this.membership.networkSize(),
+      members,
+      connections: this.libp2p.getConnections().length,
+      peerConnections: this.peerConnections(),
+      meshPeers: this.meshPeers(),
+      messages: {
+        sent: { broadcast: sentBroadcast, direct: sentDirect },
+        received: { broadcast: receivedBroadcast, direct: receivedDirect },
+        rejectedAnnouncements: this.membership.rejected
+      }
     }
   }
 
-  /** The nodes this node knows of (not itself), from discovery. */
-  peers (): KnownNode[] {
+  /** The members of the network this node knows of, itself left out, with their state; gone ones for a while. */
+  members (): MemberInfo[] {
     const connected = new Set(this.libp2p.getPeers().map(String))
-    return this.registry.list().map(peer => ({
-      peerId: peer.peerId.toString(),
-      name: peer.name,
-      role: peer.role,
-      multiaddrs: peer.multiaddrs.map(ma => ma.toString()),
-      connected: connected.has(peer.peerId.toString()),
-      lastSeen: peer.lastSeen
-    }))
+    return this.memberList.all().map(member => toMemberInfo(member, connected.has(member.peerId.toString())))
   }
 
   /** Peers in this node's broadcast mesh. */
@@ -266,11 +417,25 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       name: this.name,
       role: this.role,
       version: VERSION,
-      uptimeMs: this.startedAt === 0 ? 0 : Date.now() - this.startedAt,
+      uptimeMs: this.uptime(),
       multiaddrs: this.multiaddrs,
       connections: this.libp2p.getConnections().length,
-      knownPeers: this.registry.size,
-      meshPeers: this.meshPeers()
+      knownPeers: this.memberList.live().length,
+      meshPeers: this.meshPeers(),
+      networkSize: this.membership.networkSize().size
+    }
+  }
+
+  private uptime (): number {
+    return this.startedAt === 0 ? 0 : Date.now() - this.startedAt
+  }
+
+  /** Runs a request to `peer`, reporting a failure to reach it as UnreachablePeerError (timeouts as they are). */
+  private async askPeer<T> (peer: PeerId, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request()
+    } catch (err: any) {
+      throw err.name === 'TimeoutError' ? err : new UnreachablePeerError(peer.toString(), err)
     }
   }
 
@@ -285,10 +450,10 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     if (target === this.name) {
       return this.peerId
     }
-    if (this.registry.findByName(target) == null) {
+    if (this.memberList.findByName(target) == null) {
       await this.keeper.lookUpName(target, signal)
     }
-    const known = this.registry.findByName(target)
+    const known = this.memberList.findByName(target)
     if (known == null) {
       throw new UnknownPeerError(target)
     }
@@ -311,6 +476,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       return
     }
     const { from, envelope } = accepted
+    this.counters.receivedBroadcast++
     this.emitMessage({
       id: uint8ArrayToString(envelope.id, 'base16'),
       kind: 'broadcast',
@@ -323,6 +489,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private onDirectMessage (evt: CustomEvent<ReceivedDirectMessage>): void {
     const { id, from, senderName, payload, sentAt } = evt.detail
+    this.counters.receivedDirect++
     this.emitMessage({ id, kind: 'direct', from, fromName: senderName, payload, sentAt })
   }
 
@@ -345,6 +512,20 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private forward (evt: CustomEvent<any>): void {
     this.safeDispatchEvent(evt.type as keyof P2PNodeEvents, { detail: evt.detail })
+  }
+}
+
+function toMemberInfo (member: Member, connected: boolean): MemberInfo {
+  return {
+    peerId: member.peerId.toString(),
+    name: member.name,
+    role: member.role,
+    state: member.state,
+    multiaddrs: member.multiaddrs.map(ma => ma.toString()),
+    connected,
+    firstSeen: member.firstSeen,
+    lastSeen: member.lastSeen,
+    neighbours: [...member.neighbours]
   }
 }
 

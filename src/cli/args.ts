@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { isValidName, type NodeInit, type Role } from '../config.js'
 
@@ -32,6 +33,7 @@ interface Flag {
 const COMMON: Record<string, Flag> = {
   host: { type: 'string', value: 'HOST', description: 'address to listen on', default: '0.0.0.0' },
   announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'address to announce instead of the listen address (repeatable)' },
+  operator: { type: 'string', multiple: true, value: 'PEER_ID', description: 'a peer id allowed to order a network shutdown (repeatable; default: the bootstraps)' },
   'key-file': { type: 'string', value: 'PATH', description: 'keep the node\'s identity in this file (created with mode 0600), so its peer id survives restarts' },
   'log-level': { type: 'string', value: 'LEVEL', description: `one of ${LOG_LEVELS.join(', ')}; debug and trace enable libp2p's debug logs too`, default: 'info' },
   help: { type: 'boolean', description: 'show this help' }
@@ -61,7 +63,9 @@ export function usage (role: Role): string {
   }
   if (role === 'peer') {
     lines.push('', 'On a terminal, a typed line is broadcast; /msg <name|peer id> <text> sends directly;',
-      '/peers and /status print; /help lists the commands; /quit leaves.')
+      '/peers, /status and /network print; /help lists the commands; /quit leaves.')
+  } else {
+    lines.push('', 'On a terminal, /shutdown [reason] orders every node of the network to leave (operators only).')
   }
   return lines.join('\n')
 }
@@ -103,6 +107,14 @@ export function parseCliArgs (role: Role, argv: string[]): CliOptions {
   for (const ma of announce) {
     checkMultiaddr('--announce', ma)
   }
+  const operators = (values.operator as string[] | undefined)
+  for (const id of operators ?? []) {
+    try {
+      peerIdFromString(id)
+    } catch {
+      throw new UsageError(`--operator ${id} is not a peer id`)
+    }
+  }
   const name = values.name as string | undefined ?? (role === 'bootstrap' ? 'bootstrap' : undefined)
   if (name != null && !isValidName(name)) {
     throw new UsageError(`--name must be 1-64 of A-Z a-z 0-9 . _ -, got "${name}"`)
@@ -116,7 +128,8 @@ export function parseCliArgs (role: Role, argv: string[]): CliOptions {
       listen: [listen],
       announce,
       bootstrap,
-      keyFile: values['key-file'] as string | undefined
+      keyFile: values['key-file'] as string | undefined,
+      operators
     }
   }
 }

@@ -6,8 +6,10 @@ export const CONSOLE_HELP = [
   'commands:',
   '  <text>                      broadcast <text> to every node',
   '  /msg <name|peer id> <text>  send <text> to one node',
-  '  /peers                      list the nodes this node knows',
+  '  /peers                      the members of the network this node knows, with their state',
   '  /status [name|peer id]      this node\'s status, or another node\'s',
+  '  /network                    this node\'s view of the network: size, members, messages',
+  '  /shutdown [reason]          order every node of the network to leave (operators only)',
   '  /help                       this list',
   '  /quit                       leave the network and exit'
 ].join('\n')
@@ -50,13 +52,19 @@ async function handleLine (node: P2PNode, line: string, print: Printer, quit: ()
       await node.send(target, text)
       print.info(`delivered to ${target}`)
     } else if (command === '/peers') {
-      const peers = node.peers()
-      print.out(peers.length === 0
-        ? 'no known peers yet'
-        : peers.map(peer => `${peer.connected ? '*' : ' '} ${peer.name.padEnd(16)} ${peer.role.padEnd(9)} ${peer.peerId}`).join('\n') +
-          `\n${peers.length} known, ${peers.filter(peer => peer.connected).length} connected (*)`)
+      const members = node.members()
+      print.out(members.length === 0
+        ? 'no known members yet'
+        : members.map(member => `${member.connected ? '*' : ' '} ${member.name.padEnd(16)} ${member.role.padEnd(9)} ${member.state.padEnd(7)} ${member.peerId}`).join('\n') +
+          `\n${members.length} known, ${members.filter(member => member.connected).length} connected (*)`)
     } else if (command === '/status') {
       print.out(JSON.stringify(await node.status(rest[0]), null, 2))
+    } else if (command === '/network') {
+      print.out(JSON.stringify(node.networkStatus(), null, 2))
+    } else if (command === '/shutdown') {
+      print.info('ordering a network shutdown...')
+      await node.shutdownNetwork(rest.join(' ') || undefined)
+      quit()
     } else if (command === '/help') {
       print.out(CONSOLE_HELP)
     } else if (command === '/quit') {

@@ -47,24 +47,35 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.addEventListener('ready', () => {
     print.info('ready: joined the broadcast mesh')
   })
+  node.addEventListener('member:join', (evt) => { print.info(`[join] ${evt.detail.name} (${evt.detail.peerId.toString()})`) })
+  node.addEventListener('member:leave', (evt) => { print.info(`[leave] ${evt.detail.name} left`) })
+  node.addEventListener('member:dead', (evt) => { print.info(`[dead] ${evt.detail.name} is gone`) })
 
   return new Promise<number>((resolve) => {
     let stopping = false
-    const stop = (): void => {
+    const stop = (code = 0): void => {
       if (stopping) {
         return
       }
       stopping = true
-      print.info('stopping...')
+      print.info('leaving the network...')
       closeConsole?.()
-      node.stop().then(() => {
+      node.leave().then(() => {
         print.info('stopped')
-        resolve(0)
+        resolve(code)
       }, (err: Error) => {
         print.error(`stop failed: ${err.message}`)
         resolve(1)
       })
     }
+    node.addEventListener('shutdown', (evt) => {
+      print.info(`network shutdown ordered by ${evt.detail.from.toString()}: ${evt.detail.reason}`)
+      stop()
+    })
+    node.addEventListener('refused', (evt) => {
+      print.error(evt.detail.message)
+      stop(1)
+    })
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
         print.error(`${signal} again: exiting at once`)
@@ -74,7 +85,7 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    const closeConsole = role === 'peer' ? startConsole(node, io.stdin, print, stop) : undefined
+    const closeConsole = startConsole(node, io.stdin, print, () => { stop() })
   })
 }
 
@@ -90,7 +101,8 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): v
     const local = addresses.find(ma => ma.startsWith('/ip4/127.') || ma.startsWith('/ip6/::1/')) ?? addresses[0]
     print.out('start a node with:')
     print.out(`  node dist/node.js --bootstrap ${local}`)
-  } else if (process.stdin.isTTY === true) {
+  }
+  if (process.stdin.isTTY === true) {
     print.info(CONSOLE_HELP)
   }
 }

@@ -1,5 +1,5 @@
-import { shuffle } from './peer-registry.js'
-import type { PeerRegistry } from './peer-registry.js'
+import { jitter, shuffle } from '../random.js'
+import type { MemberList } from '../membership/members.js'
 import type { PeerExchangeService } from '../protocols/peer-exchange/index.js'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -12,9 +12,12 @@ const IDLE_TICK = 5_000
  * rather than every peerExchangeInterval.
  */
 const HUNGRY_EXCHANGE_INTERVAL = 2_000
-/** Backoff of re-bootstrapping after losing every connection: from 1 s, doubling, up to 30 s, with jitter. */
+/**
+ * Backoff of redialing the bootstrap list while some bootstrap is not connected (all of them, after losing every
+ * connection): from 1 s, doubling, up to 10 s, with jitter. A restarted bootstrap is back in touch within 10 s.
+ */
 const REBOOTSTRAP_MIN = 1_000
-const REBOOTSTRAP_MAX = 30_000
+const REBOOTSTRAP_MAX = 10_000
 /** Backoff of redialing a peer that failed: from 2 s, doubling, up to 2 min. */
 const REDIAL_MIN = 2_000
 const REDIAL_MAX = 120_000
@@ -22,10 +25,14 @@ const REDIAL_MAX = 120_000
 export interface ConnectionKeeperInit {
   libp2p: Libp2p
   peerExchange: PeerExchangeService
-  registry: PeerRegistry
+  members: MemberList
   bootstrap: Multiaddr[]
-  /** Connections to peers (bootstraps not counted) to keep; 0 for a bootstrap, which only answers. */
+  /** A bootstrap keeps no peer connections of its own; it syncs its view with the other bootstraps it is given. */
+  role: 'bootstrap' | 'peer'
+  /** Connections to peers (bootstraps not counted) to keep. */
   targetConnections: number
+  /** How often a bootstrap syncs its view with the other bootstraps. */
+  syncInterval: number
   maxParallelDials: number
   peerExchangeInterval: number
   dialTimeout: number
@@ -37,7 +44,8 @@ export interface ConnectionKeeperInit {
  * than as a star around the bootstrap. One timer drives it:
  * - it asks connected nodes (a bootstrap first) for the peers they know, often while short of connections;
  * - it dials random known peers, a few at a time, until `targetConnections` peers are connected;
- * - with no connection at all, it dials the bootstrap list again, with exponential backoff.
+ * - while a bootstrap of its list is not connected, it dials the list again, with exponential backoff;
+ * - on a bootstrap, it pages through the other bootstraps' views, so that bootstraps share what they know.
  * libp2p v2 dials nothing by itself: without this, discovered peers would stay unconnected.
  */
 export class ConnectionKeeper {
@@ -73,6 +81,11 @@ export class ConnectionKeeper {
     this.init.libp2p.removeEventListener('connection:close', this.onConnectionClose)
     clearTimeout(this.timer)
     this.timer = undefined
+  }
+
+  /** Whether `peer` is a bootstrap: one of this node's list, or a member that says it is one. */
+  isBootstrap (peer: PeerId): boolean {
+    return this.bootstrapIds.has(peer.toString()) || this.init.members.get(peer)?.role === 'bootstrap'
   }
 
   /** Connected peers that count towards the target: not bootstraps. */
@@ -120,18 +133,20 @@ export class ConnectionKeeper {
     if (!this.running) {
       return
     }
-    const { libp2p, registry, targetConnections } = this.init
+    const { libp2p, role, targetConnections } = this.init
     const now = Date.now()
     const connected = libp2p.getPeers()
-    for (const peer of connected) {
-      registry.touch(peer, now)
-    }
-    const short = targetConnections > 0 && this.peerConnections() < targetConnections
-    if (connected.length === 0) {
-      this.rebootstrap(now)
+    const short = role === 'peer' && this.peerConnections() < targetConnections
+    const connectedIds = new Set(connected.map(String))
+    if ([...this.bootstrapIds].some(id => !connectedIds.has(id))) {
+      this.rebootstrap(now, connectedIds)
     } else {
       this.bootstrapBackoff = REBOOTSTRAP_MIN
-      if (now >= this.nextExchangeAt) {
+    }
+    if (connected.length > 0 && now >= this.nextExchangeAt) {
+      if (role === 'bootstrap') {
+        this.sync(connected)
+      } else {
         this.exchange(connected, short)
       }
     }
@@ -141,14 +156,15 @@ export class ConnectionKeeper {
     this.schedule(short || connected.length === 0 ? jitter(BUSY_TICK) : jitter(IDLE_TICK))
   }
 
-  private rebootstrap (now: number): void {
-    if (now < this.nextBootstrapAt || this.init.bootstrap.length === 0) {
+  private rebootstrap (now: number, connected: Set<string>): void {
+    if (now < this.nextBootstrapAt) {
       return
     }
     this.nextBootstrapAt = now + jitter(this.bootstrapBackoff)
     this.bootstrapBackoff = Math.min(this.bootstrapBackoff * 2, REBOOTSTRAP_MAX)
-    this.init.log('no connections: dialing the %d bootstrap addresses', this.init.bootstrap.length)
-    for (const ma of this.init.bootstrap) {
+    const missing = this.init.bootstrap.filter(ma => !connected.has(ma.getPeerId() ?? ''))
+    this.init.log('dialing %d unconnected bootstrap addresses', missing.length)
+    for (const ma of missing) {
       this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.dialTimeout) })
         .then(() => { this.schedule(0) })
         .catch(err => { this.init.log('bootstrap %a unreachable: %s', ma, err.message) })
@@ -179,16 +195,37 @@ export class ConnectionKeeper {
       })
   }
 
+  /** A bootstrap pages through the views of the other bootstraps it is connected to. */
+  private sync (connected: PeerId[]): void {
+    if (this.exchanging) {
+      return
+    }
+    this.exchanging = true
+    this.nextExchangeAt = Date.now() + jitter(this.init.syncInterval)
+    const bootstraps = connected.filter(peer => this.bootstrapIds.has(peer.toString()))
+    Promise.allSettled(bootstraps.map(async peer => this.init.peerExchange.exchangeAll(peer)))
+      .then(results => {
+        for (const result of results) {
+          if (result.status === 'rejected') {
+            this.init.log('syncing with a bootstrap failed: %s', result.reason?.message)
+          }
+        }
+        this.exchanging = false
+      })
+  }
+
   private dialCandidates (now: number): void {
-    const { libp2p, registry, maxParallelDials, targetConnections } = this.init
+    const { libp2p, members, maxParallelDials, targetConnections } = this.init
     const wanted = Math.min(targetConnections - this.peerConnections(), maxParallelDials) - this.dialing.size
     if (wanted <= 0) {
       return
     }
     const connected = new Set(libp2p.getPeers().map(String))
-    const candidates = shuffle(registry.list(now).filter(peer => {
+    // only members known alive: a member that left or died is not redialed
+    const candidates = shuffle(members.live().filter(peer => {
       const id = peer.peerId.toString()
-      return peer.role === 'peer' &&
+      return peer.state === 'alive' &&
+        peer.role === 'peer' &&
         !peer.peerId.equals(libp2p.peerId) &&
         !connected.has(id) &&
         !this.dialing.has(id) &&
@@ -211,12 +248,4 @@ export class ConnectionKeeper {
     }
   }
 
-  private isBootstrap (peer: PeerId): boolean {
-    return this.bootstrapIds.has(peer.toString()) || this.init.registry.get(peer)?.role === 'bootstrap'
-  }
-}
-
-/** `ms` give or take 20%, so that nodes started together do not act in lockstep. */
-function jitter (ms: number): number {
-  return Math.round(ms * (0.8 + Math.random() * 0.4))
 }

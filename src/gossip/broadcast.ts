@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { TopicValidatorResult } from '@libp2p/interface'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import { isValidName } from '../config.js'
+import { membershipTopic } from '../membership/announcements.js'
 import { Broadcast } from './pb/broadcast.js'
 import type { NodeConfig } from '../config.js'
 import type { Message, PeerId } from '@libp2p/interface'
@@ -33,7 +34,7 @@ export function gossipsubOptions (config: NodeConfig): Partial<GossipsubOpts> {
     emitSelf: false,
     // a node alone (or still joining) may broadcast; it is told it reached nobody
     allowPublishToZeroTopicPeers: true,
-    allowedTopics: [topic],
+    allowedTopics: [topic, membershipTopic(config.protocolPrefix)],
     fastMsgIdFn,
     // gossipsub's decode limits are unlimited by default: a peer could make us track any number of topics or ids
     maxInboundDataLength: Math.max(maxRpcBytes, 1024 * 1024),

@@ -94,6 +94,7 @@ describe(`a bootstrap and ${PEERS} nodes in one process`, () => {
     const bootstrap = await net.nodes[3].status(net.bootstrap.peerId)
     assert.equal(bootstrap.role, 'bootstrap')
     assert.ok(bootstrap.knownPeers >= PEERS, `the bootstrap knows ${bootstrap.knownPeers} peers`)
+    assert.equal(bootstrap.networkSize, PEERS + 1)
   })
 
   it('fails clearly for an unknown target, an oversized message and itself', async () => {
@@ -107,7 +108,7 @@ describe(`a bootstrap and ${PEERS} nodes in one process`, () => {
   it('fails clearly for a known peer that is unreachable', async () => {
     const gone = await createNode({ name: 'short-lived', bootstrap: net.bootstrap.multiaddrs })
     const id = gone.peerId.toString()
-    await waitFor(() => net.nodes[0].peers().some(peer => peer.peerId === id) || gone.peerConnections() > 0, 'the new node is seen')
+    await waitFor(() => net.nodes[0].members().some(member => member.peerId === id) || gone.peerConnections() > 0, 'the new node is seen')
     await gone.stop()
     await assert.rejects(net.nodes[0].send(id, 'are you there?', { signal: AbortSignal.timeout(5_000) }),
       (err: any) => ['UnreachablePeerError', 'TimeoutError'].includes(err.name))

@@ -17,7 +17,7 @@ describe('wire codecs', () => {
       [DirectMessageAck, { id, status: DirectMessageAck.Status.TOO_LARGE, error: 'too big' }],
       [PeerExchangeRequest, { name: 'carol', role: Role.PEER, addresses: [randomBytes(8)], limit: 10, findName: 'dave' }],
       [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5 }] }],
-      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4 }]
+      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10 }]
     ]
     for (const [codec, value] of samples) {
       assert.deepEqual(toPlain(codec.decode(codec.encode(value))), toPlain(value))

@@ -1,6 +1,6 @@
 import { PeerExchangeService } from './peer-exchange-service.js'
 import type { Role } from '../../config.js'
-import type { PeerRegistry } from '../../discovery/peer-registry.js'
+import type { MemberList } from '../../membership/members.js'
 import type { ComponentLogger, PeerId } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -15,6 +15,8 @@ export const MAX_ADDRESSES_PER_PEER = 8
 export const MAX_FRAME_BYTES = 64 * 1024
 /** A node asks every few seconds at most; more than 4 streams at once from one connection is abuse. */
 export const MAX_STREAMS = 4
+/** Pages one sync reads at most: the view holds at most 10,000 members, 64 a page. */
+export const MAX_PAGES = 160
 
 export interface SelfDescription {
   name: string
@@ -25,7 +27,7 @@ export interface SelfDescription {
 export interface PeerExchangeInit {
   protocolPrefix: string
   timeout: number
-  registry: PeerRegistry
+  members: MemberList
   /** What this node tells the peers it asks about itself. */
   describeSelf: () => SelfDescription
 }

@@ -1,29 +1,26 @@
 import { peerDiscoverySymbol } from '@libp2p/interface'
-import { peerIdFromMultihash } from '@libp2p/peer-id'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
-import * as Digest from 'multiformats/hashes/digest'
 import { isValidName } from '../../config.js'
 import { requestOnce, serveRequests, type Reply } from '../framing.js'
-import { roleFromWire, roleToWire } from '../roles.js'
+import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
 import { PeerExchangeRequest, PeerExchangeResponse, Role as WireRole, type PeerRecord } from './pb/peer-exchange.js'
-import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './index.js'
+import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PAGES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './index.js'
 import type { PeerExchangeComponents, PeerExchangeInit } from './index.js'
-import type { KnownPeer, PeerRegistry } from '../../discovery/peer-registry.js'
+import type { Hearsay, MemberList } from '../../membership/members.js'
 import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
 
 /**
  * Serves and asks `/<prefix>/peer-exchange/1.0.0`. The asker describes itself (name, role, addresses); the
  * answering node records it under the stream's authenticated peer id, and answers with a random sample of the
- * live peers it knows. Newly learned peers are announced as libp2p peer discovery events, so they land in the
- * peer store and in `peer:discovery`.
+ * live members it knows (or, paging, all of them: bootstraps sync their views this way). Newly learned peers are
+ * announced as libp2p peer discovery events, so they land in the peer store and in `peer:discovery`.
  */
 export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> implements PeerDiscovery, Startable {
   readonly protocol: string
   readonly [peerDiscoverySymbol] = this
   readonly [Symbol.toStringTag] = 'p2p-node:peer-exchange'
   private readonly components: PeerExchangeComponents
-  private readonly registry: PeerRegistry
+  private readonly members: MemberList
   private readonly timeout: number
   private readonly describeSelf: PeerExchangeInit['describeSelf']
   private readonly log: Logger
@@ -33,7 +30,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     super()
     this.components = components
     this.protocol = `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
-    this.registry = init.registry
+    this.members = init.members
     this.timeout = init.timeout
     this.describeSelf = init.describeSelf
     this.log = components.logger.forComponent('p2p-node:peer-exchange')
@@ -64,6 +61,22 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
    * Asks `peer` for the peers it knows, and records them. Resolves with the number of peers new to this node.
    */
   async exchange (peer: PeerId, options: { signal?: AbortSignal, findName?: string } = {}): Promise<number> {
+    return (await this.ask(peer, options)).added
+  }
+
+  /** Pages through every live member `peer` knows, recording them all. Resolves with the number new to this node. */
+  async exchangeAll (peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<number> {
+    let added = 0
+    let offset: number | undefined = 0
+    for (let page = 0; offset != null && page < MAX_PAGES; page++) {
+      const answer: { added: number, nextOffset?: number } = await this.ask(peer, { ...options, offset })
+      added += answer.added
+      offset = answer.nextOffset
+    }
+    return added
+  }
+
+  private async ask (peer: PeerId, options: { signal?: AbortSignal, findName?: string, offset?: number }): Promise<{ added: number, nextOffset?: number }> {
     const signal = options.signal ?? AbortSignal.timeout(this.timeout)
     const self = this.describeSelf()
     const request = PeerExchangeRequest.encode({
@@ -71,7 +84,8 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       role: roleToWire<WireRole>(self.role),
       addresses: self.multiaddrs.slice(0, MAX_ADDRESSES_PER_PEER).map(ma => ma.bytes),
       limit: MAX_PEERS_PER_ANSWER,
-      findName: options.findName
+      findName: options.findName,
+      offset: options.offset
     })
     const connection = await this.components.connectionManager.openConnection(peer, { signal })
     const stream = await connection.newStream(this.protocol, { signal })
@@ -89,13 +103,13 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       if (known == null || known.peerId.equals(this.components.peerId)) {
         continue
       }
-      if (this.registry.record(known, now)) {
+      if (this.members.hearsay(known, now)) {
         added++
         this.safeDispatchEvent('peer', { detail: { id: known.peerId, multiaddrs: known.multiaddrs } })
       }
     }
     this.log.trace('%p gave %d peers, %d new', peer, response.peers.length, added)
-    return added
+    return { added, nextOffset: response.nextOffset }
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
@@ -111,21 +125,27 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
         return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'invalid name' }), end: true }
       }
       const asker = connection.remotePeer
-      const isNew = this.registry.record({
+      const isNew = this.members.hearsay({
         peerId: asker,
         name: request.name,
         role: roleFromWire(request.role),
-        multiaddrs: decodeAddresses(request.addresses),
+        multiaddrs: readMultiaddrs(request.addresses),
         lastSeen: Date.now()
       })
       if (isNew) {
-        this.safeDispatchEvent('peer', { detail: { id: asker, multiaddrs: decodeAddresses(request.addresses) } })
+        this.safeDispatchEvent('peer', { detail: { id: asker, multiaddrs: readMultiaddrs(request.addresses) } })
       }
       const limit = Math.min(request.limit === 0 ? MAX_PEERS_PER_ANSWER : request.limit, MAX_PEERS_PER_ANSWER)
       const now = Date.now()
-      const self = this.describeSelf()
-      const peers = [{ ...self, peerId: this.components.peerId, lastSeen: now }, ...this.registry.sample(limit - 1, asker)]
-      const wanted = request.findName == null ? undefined : this.registry.findByName(request.findName)
+      const self: Hearsay = { ...this.describeSelf(), peerId: this.components.peerId, lastSeen: now }
+      if (request.offset != null) {
+        const page = this.members.page(request.offset, limit)
+        const nextOffset = page.length === limit ? request.offset + limit : undefined
+        const peers = request.offset === 0 ? [self, ...page] : page
+        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset }) }
+      }
+      const peers = [self, ...this.members.sample(limit - 1, asker)]
+      const wanted = request.findName == null ? undefined : this.members.findByName(request.findName)
       if (wanted != null && !peers.some(peer => peer.peerId.equals(wanted.peerId))) {
         peers[peers.length === limit ? limit - 1 : peers.length] = wanted
       }
@@ -134,7 +154,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   }
 }
 
-function toRecord (peer: KnownPeer, now: number): PeerRecord {
+function toRecord (peer: Hearsay, now: number): PeerRecord {
   return {
     peerId: peer.peerId.toMultihash().bytes,
     name: peer.name,
@@ -145,27 +165,11 @@ function toRecord (peer: KnownPeer, now: number): PeerRecord {
 }
 
 /** A record from the wire, or undefined when its peer id or every address is unreadable. */
-function fromRecord (record: PeerRecord, now: number): KnownPeer | undefined {
-  try {
-    const peerId = peerIdFromMultihash(Digest.decode(record.peerId))
-    const multiaddrs = decodeAddresses(record.addresses)
-    if (multiaddrs.length === 0 || !isValidName(record.name)) {
-      return undefined
-    }
-    return { peerId, name: record.name, role: roleFromWire(record.role), multiaddrs, lastSeen: now - record.seenMsAgo }
-  } catch {
+function fromRecord (record: PeerRecord, now: number): Hearsay | undefined {
+  const peerId = readPeerId(record.peerId)
+  const multiaddrs = readMultiaddrs(record.addresses)
+  if (peerId == null || multiaddrs.length === 0 || !isValidName(record.name)) {
     return undefined
   }
-}
-
-function decodeAddresses (addresses: Uint8Array[]): Multiaddr[] {
-  const out: Multiaddr[] = []
-  for (const bytes of addresses) {
-    try {
-      out.push(multiaddr(bytes))
-    } catch {
-      // an unreadable address is skipped, not fatal: the others may still be dialable
-    }
-  }
-  return out
+  return { peerId, name: record.name, role: roleFromWire(record.role), multiaddrs, lastSeen: now - record.seenMsAgo }
 }

@@ -1,10 +1,11 @@
-import { StatusService } from './status-service.js'
+/** Our status protocol, `/<prefix>/status/1.0.0`: ask a node who it is and how it is doing. */
+import { multiaddr } from '@multiformats/multiaddr'
+import { requestResponse, type RequestResponseService } from '../request-response.js'
+import { roleFromWire, roleToWire } from '../wire.js'
+import { StatusRequest, StatusResponse } from './pb/status.js'
 import type { Role } from '../../config.js'
-import type { ComponentLogger } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { PeerId } from '@libp2p/interface'
 
-export const PROTOCOL_NAME = 'status'
-export const PROTOCOL_VERSION = '1.0.0'
 /** A status is a few strings and at most MAX_ADDRESSES addresses: 16 KiB is ample. */
 export const MAX_FRAME_BYTES = 16 * 1024
 export const MAX_ADDRESSES = 32
@@ -21,28 +22,69 @@ export interface NodeStatus {
   multiaddrs: string[]
   /** Open connections. */
   connections: number
-  /** Live peers this node knows of. */
+  /** Live members this node knows of, itself left out. */
   knownPeers: number
   /** Peers in this node's broadcast mesh. */
   meshPeers: number
+  /** Live members of the network in this node's view, itself included. */
+  networkSize: number
 }
 
-export interface StatusInit {
-  protocolPrefix: string
-  timeout: number
-  /** This node's status, as it answers it. */
-  getStatus: () => NodeStatus
+export type StatusService = RequestResponseService<StatusRequest, StatusResponse>
+
+export function status (init: { protocolPrefix: string, timeout: number, getStatus: () => NodeStatus }): ReturnType<typeof requestResponse<StatusRequest, StatusResponse>> {
+  return requestResponse({
+    protocol: `/${init.protocolPrefix}/status/1.0.0`,
+    request: { encode: StatusRequest.encode, decode: (frame) => StatusRequest.decode(frame) },
+    response: { encode: StatusResponse.encode, decode: (frame) => StatusResponse.decode(frame, { limits: { addresses: MAX_ADDRESSES } }) },
+    maxFrameBytes: MAX_FRAME_BYTES,
+    maxStreams: MAX_STREAMS,
+    timeout: init.timeout,
+    handle: () => toWire(init.getStatus()),
+    logName: 'p2p-node:status'
+  })
 }
 
-export interface StatusComponents {
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  logger: ComponentLogger
+/** Asks `peer` for its status. The peer id is the one Noise authenticated, whatever the answer says. */
+export async function queryStatus (service: StatusService, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<NodeStatus> {
+  const { response, connection } = await service.ask(peer, {}, options)
+  return { ...fromWire(response), peerId: connection.remotePeer.toString() }
 }
 
-/** Our status protocol: ask a node who it is and how it is doing. */
-export function status (init: StatusInit): (components: StatusComponents) => StatusService {
-  return (components) => new StatusService(components, init)
+function toWire (status: NodeStatus): StatusResponse {
+  return {
+    peerId: status.peerId,
+    name: status.name,
+    role: roleToWire<StatusResponse.Role>(status.role),
+    version: status.version,
+    uptimeMs: status.uptimeMs,
+    addresses: status.multiaddrs.slice(0, MAX_ADDRESSES).map(ma => multiaddr(ma).bytes),
+    connections: status.connections,
+    knownPeers: status.knownPeers,
+    meshPeers: status.meshPeers,
+    networkSize: status.networkSize
+  }
 }
 
-export { StatusService }
+function fromWire (response: StatusResponse): NodeStatus {
+  const multiaddrs: string[] = []
+  for (const bytes of response.addresses) {
+    try {
+      multiaddrs.push(multiaddr(bytes).toString())
+    } catch {
+      // an unreadable address is left out; the rest of the status is still worth having
+    }
+  }
+  return {
+    peerId: response.peerId,
+    name: response.name,
+    role: roleFromWire(response.role),
+    version: response.version,
+    uptimeMs: response.uptimeMs,
+    multiaddrs,
+    connections: response.connections,
+    knownPeers: response.knownPeers,
+    meshPeers: response.meshPeers,
+    networkSize: response.networkSize
+  }
+}

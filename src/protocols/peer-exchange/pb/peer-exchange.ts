@@ -145,6 +145,7 @@ export interface PeerExchangeRequest {
   addresses: Uint8Array[]
   limit: number
   findName?: string
+  offset?: number
 }
 
 export namespace PeerExchangeRequest {
@@ -182,6 +183,11 @@ export namespace PeerExchangeRequest {
         if (obj.findName != null) {
           w.uint32(42)
           w.string(obj.findName)
+        }
+
+        if (obj.offset != null) {
+          w.uint32(48)
+          w.uint32(obj.offset)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -225,6 +231,10 @@ export namespace PeerExchangeRequest {
               obj.findName = reader.string()
               break
             }
+            case 6: {
+              obj.offset = reader.uint32()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -252,6 +262,7 @@ export interface PeerExchangeResponse {
   status: PeerExchangeResponse.Status
   peers: PeerRecord[]
   error?: string
+  nextOffset?: number
 }
 
 export namespace PeerExchangeResponse {
@@ -299,6 +310,11 @@ export namespace PeerExchangeResponse {
           w.string(obj.error)
         }
 
+        if (obj.nextOffset != null) {
+          w.uint32(32)
+          w.uint32(obj.nextOffset)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -330,6 +346,10 @@ export namespace PeerExchangeResponse {
             }
             case 3: {
               obj.error = reader.string()
+              break
+            }
+            case 4: {
+              obj.nextOffset = reader.uint32()
               break
             }
             default: {

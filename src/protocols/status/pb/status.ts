@@ -67,6 +67,7 @@ export interface StatusResponse {
   connections: number
   knownPeers: number
   meshPeers: number
+  networkSize: number
 }
 
 export namespace StatusResponse {
@@ -144,6 +145,11 @@ export namespace StatusResponse {
           w.uint32(obj.meshPeers)
         }
 
+        if ((obj.networkSize != null && obj.networkSize !== 0)) {
+          w.uint32(80)
+          w.uint32(obj.networkSize)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -157,7 +163,8 @@ export namespace StatusResponse {
           addresses: [],
           connections: 0,
           knownPeers: 0,
-          meshPeers: 0
+          meshPeers: 0,
+          networkSize: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -204,6 +211,10 @@ export namespace StatusResponse {
             }
             case 9: {
               obj.meshPeers = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.networkSize = reader.uint32()
               break
             }
             default: {

@@ -1,0 +1,123 @@
+/**
+ * Membership announcements on gossipsub: the topic, the wire message, and what makes one acceptable. gossipsub
+ * signs every message with its sender's key (StrictSign), so `from` is always the authenticated sender.
+ */
+import { toString as toHex } from 'uint8arrays/to-string'
+import { isValidName } from '../config.js'
+import { readMultiaddrs, readPeerId, roleFromWire } from '../protocols/wire.js'
+import { Announcement } from './pb/announcement.js'
+import type { Role } from '../config.js'
+import type { Message, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export { Announcement }
+
+export type AnnouncementKind = 'join' | 'heartbeat' | 'leave' | 'dead' | 'shutdown'
+
+/** The topic all membership announcements of a network travel on. */
+export function membershipTopic (protocolPrefix: string): string {
+  return `/${protocolPrefix}/membership/1`
+}
+
+export const NONCE_BYTES = 8
+/** Addresses and neighbours carried at most: the rest are left out by the sender and refused from others. */
+export const MAX_ADDRESSES = 8
+export const MAX_NEIGHBOURS = 64
+export const MAX_REASON_LENGTH = 200
+/** A shutdown order is obeyed only this close to its sender's clock, so a captured one cannot be replayed later. */
+export const SHUTDOWN_WINDOW_MS = 60_000
+/** Heartbeat intervals a sender may declare: receivers time it out by it, so it is bounded both ways. */
+export const MIN_DECLARED_INTERVAL = 100
+export const MAX_DECLARED_INTERVAL = 600_000
+
+/** An announcement that decoded and passed the checks that need no membership knowledge. */
+export interface ReadAnnouncement {
+  kind: AnnouncementKind
+  from: PeerId
+  name: string
+  role: Role
+  multiaddrs: Multiaddr[]
+  nonce: string
+  seq: number
+  sentAt: number
+  heartbeatInterval: number
+  neighbours: string[]
+  /** DEAD: who was found dead, and which start of it. */
+  subject?: PeerId
+  subjectNonce?: string
+  reason: string
+}
+
+const KINDS: Record<string, AnnouncementKind> = {
+  [Announcement.Kind.JOIN]: 'join',
+  [Announcement.Kind.HEARTBEAT]: 'heartbeat',
+  [Announcement.Kind.LEAVE]: 'leave',
+  [Announcement.Kind.DEAD]: 'dead',
+  [Announcement.Kind.SHUTDOWN]: 'shutdown'
+}
+
+export const KIND_TO_WIRE: Record<AnnouncementKind, Announcement.Kind> = {
+  join: Announcement.Kind.JOIN,
+  heartbeat: Announcement.Kind.HEARTBEAT,
+  leave: Announcement.Kind.LEAVE,
+  dead: Announcement.Kind.DEAD,
+  shutdown: Announcement.Kind.SHUTDOWN
+}
+
+/** The announcement in a gossipsub message, or a reason to reject it. */
+export function readAnnouncement (msg: Message): ReadAnnouncement | string {
+  if (msg.type !== 'signed') {
+    return 'unsigned'
+  }
+  let wire: Announcement
+  try {
+    wire = Announcement.decode(msg.data, { limits: { addresses: MAX_ADDRESSES, neighbours: MAX_NEIGHBOURS } })
+  } catch (err: any) {
+    return `malformed: ${err.message}`
+  }
+  const kind = KINDS[wire.kind]
+  if (kind == null) {
+    return `unknown kind ${wire.kind}`
+  }
+  if (!isValidName(wire.name)) {
+    return 'invalid name'
+  }
+  if (wire.nonce.byteLength !== NONCE_BYTES) {
+    return 'invalid nonce'
+  }
+  if (wire.intervalMs < MIN_DECLARED_INTERVAL || wire.intervalMs > MAX_DECLARED_INTERVAL) {
+    return `heartbeat interval ${wire.intervalMs} ms out of bounds`
+  }
+  if ((wire.reason ?? '').length > MAX_REASON_LENGTH) {
+    return 'reason too long'
+  }
+  let subject: PeerId | undefined
+  if (kind === 'dead') {
+    subject = readPeerId(wire.subject)
+    if (subject == null || (wire.subjectNonce != null && wire.subjectNonce.byteLength !== NONCE_BYTES)) {
+      return 'DEAD without a valid subject'
+    }
+  }
+  const neighbours: string[] = []
+  for (const bytes of wire.neighbours) {
+    const peer = readPeerId(bytes)
+    if (peer != null) {
+      neighbours.push(peer.toString())
+    }
+  }
+  return {
+    kind,
+    from: msg.from,
+    name: wire.name,
+    role: roleFromWire(wire.role),
+    multiaddrs: readMultiaddrs(wire.addresses),
+    nonce: toHex(wire.nonce, 'base16'),
+    seq: wire.seq,
+    sentAt: wire.sentAt,
+    heartbeatInterval: wire.intervalMs,
+    neighbours,
+    subject,
+    subjectNonce: wire.subjectNonce == null ? undefined : toHex(wire.subjectNonce, 'base16'),
+    reason: wire.reason ?? ''
+  }
+}

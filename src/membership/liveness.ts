@@ -1,0 +1,155 @@
+import { jitter } from '../random.js'
+import type { MemberList } from './members.js'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+
+/** How long a ping may take before it counts as failed. */
+export const PING_TIMEOUT = 2_500
+/** Failed pings in a row before a peer is dropped; a failed ping is retried after RETRY_DELAY, not a whole interval. */
+export const MAX_PING_FAILURES = 3
+const RETRY_DELAY = 500
+/** How often the loop looks for pings that are due. */
+const TICK = 500
+
+export interface LivenessInit {
+  libp2p: Libp2p<{ ping: Ping }>
+  members: MemberList
+  /** Every connected peer is pinged this often (ms), with jitter. */
+  pingInterval: number
+  /**
+   * A peer is unreachable: it failed MAX_PING_FAILURES pings in a row (and was dropped), or it could not be reached
+   * after its last connection closed without a goodbye.
+   */
+  onUnreachable: (peer: PeerId, why: string) => void
+  log: Logger
+}
+
+interface PeerLiveness {
+  nextPingAt: number
+  failures: number
+  /** When it last answered a ping (ms since the epoch). */
+  lastAnswer: number
+  pinging: boolean
+}
+
+/**
+ * Keeps track of whether connected peers are alive, with libp2p ping: each one is pinged every `pingInterval`;
+ * after a few failures in a row it is hung up on and reported. A peer whose last connection closes without a
+ * goodbye is checked at once: a crashed process refuses the dial, and is reported within a round trip.
+ * It replaces libp2p's connection monitor, which drops a connection after one failed ping and tells no one.
+ */
+export class Liveness {
+  private readonly init: LivenessInit
+  private readonly peers = new Map<string, PeerLiveness>()
+  private readonly checks = new Map<string, Promise<boolean>>()
+  private controller = new AbortController()
+  private timer?: NodeJS.Timeout
+
+  constructor (init: LivenessInit) {
+    this.init = init
+    this.onDisconnect = this.onDisconnect.bind(this)
+  }
+
+  start (): void {
+    this.controller = new AbortController()
+    this.init.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.timer = setInterval(() => { this.tick() }, TICK)
+  }
+
+  stop (): void {
+    this.init.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    clearInterval(this.timer)
+    this.controller.abort()
+    this.peers.clear()
+  }
+
+  /** When `peer` last answered a ping, or 0. */
+  lastAnswer (peer: PeerId): number {
+    return this.peers.get(peer.toString())?.lastAnswer ?? 0
+  }
+
+  /**
+   * Pings `peer`, dialing it if need be: true if it answered within PING_TIMEOUT. Checks of one peer that overlap
+   * share one ping.
+   */
+  async check (peer: PeerId): Promise<boolean> {
+    const key = peer.toString()
+    let check = this.checks.get(key)
+    if (check == null) {
+      check = this.ping(peer).finally(() => { this.checks.delete(key) })
+      this.checks.set(key, check)
+    }
+    return check
+  }
+
+  private async ping (peer: PeerId): Promise<boolean> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(PING_TIMEOUT)])
+    try {
+      await this.init.libp2p.services.ping.ping(peer, { signal })
+      this.init.members.seen(peer)
+      return true
+    } catch (err: any) {
+      this.init.log('ping %p failed: %s', peer, err.message)
+      return false
+    }
+  }
+
+  private tick (): void {
+    const now = Date.now()
+    const connected = new Set<string>()
+    for (const peer of this.init.libp2p.getPeers()) {
+      const key = peer.toString()
+      connected.add(key)
+      let state = this.peers.get(key)
+      if (state == null) {
+        state = { nextPingAt: now + jitter(this.init.pingInterval), failures: 0, lastAnswer: now, pinging: false }
+        this.peers.set(key, state)
+      }
+      if (!state.pinging && now >= state.nextPingAt) {
+        this.pingConnected(peer, state)
+      }
+    }
+    for (const key of this.peers.keys()) {
+      if (!connected.has(key)) {
+        this.peers.delete(key)
+      }
+    }
+  }
+
+  private pingConnected (peer: PeerId, state: PeerLiveness): void {
+    state.pinging = true
+    void this.check(peer).then(answered => {
+      state.pinging = false
+      if (this.controller.signal.aborted) {
+        return
+      }
+      if (answered) {
+        state.failures = 0
+        state.lastAnswer = Date.now()
+        state.nextPingAt = Date.now() + jitter(this.init.pingInterval)
+        return
+      }
+      state.failures++
+      state.nextPingAt = Date.now() + RETRY_DELAY
+      if (state.failures >= MAX_PING_FAILURES) {
+        this.peers.delete(peer.toString())
+        this.init.log('%p failed %d pings in a row: dropping it', peer, state.failures)
+        this.init.libp2p.hangUp(peer).catch(() => {})
+        this.init.onUnreachable(peer, `${state.failures} pings in a row failed`)
+      }
+    })
+  }
+
+  private onDisconnect (evt: CustomEvent<PeerId>): void {
+    const peer = evt.detail
+    const member = this.init.members.get(peer)
+    if (member == null || (member.state !== 'alive' && member.state !== 'suspect')) {
+      return // it said goodbye, or is already known gone
+    }
+    void this.check(peer).then(answered => {
+      if (!answered && !this.controller.signal.aborted) {
+        this.init.onUnreachable(peer, 'its connection closed and it cannot be reached')
+      }
+    })
+  }
+}

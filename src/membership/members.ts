@@ -1,0 +1,289 @@
+import { TypedEventEmitter } from 'main-event'
+import { shuffle } from '../random.js'
+import type { Role } from '../config.js'
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export type MemberState = 'alive' | 'suspect' | 'dead' | 'left'
+
+/** A node of the network as this node sees it. */
+export interface Member {
+  peerId: PeerId
+  name: string
+  role: Role
+  multiaddrs: Multiaddr[]
+  /** When this node first heard of it (ms since the epoch). */
+  firstSeen: number
+  /** The latest first-hand news of it: its own announcement, a ping, or what a peer that saw it passed on. */
+  lastSeen: number
+  state: MemberState
+  /** When the state last changed. */
+  stateSince: number
+  /** Peer ids it was connected to, as of its last heartbeat. */
+  neighbours: string[]
+  /** Its current start's nonce (hex); empty until its own announcements arrive. */
+  nonce: string
+  /** The sequence number of its latest announcement of that start. */
+  seq: number
+  /** Sender clock of its latest announcement: a different nonce is a restart only if it is newer. */
+  sentAt: number
+  /** Its heartbeat interval: it is timed out by this. */
+  heartbeatInterval: number
+}
+
+/** What discovery tells of a peer: second-hand, unsigned. */
+export interface Hearsay {
+  peerId: PeerId
+  name: string
+  role: Role
+  multiaddrs: Multiaddr[]
+  lastSeen: number
+}
+
+/** What a member says of itself in a signed announcement, or when it registers. */
+export interface SelfReport extends Omit<Hearsay, 'lastSeen'> {
+  nonce: string
+  seq: number
+  sentAt: number
+  heartbeatInterval: number
+  neighbours?: string[]
+}
+
+export interface MembershipTiming {
+  /** This node's heartbeat interval, used for members not heard from directly yet. */
+  heartbeatInterval: number
+  /** Missed heartbeats before a member is suspect, then dead. */
+  suspectAfter: number
+  deadAfter: number
+}
+
+export interface MemberEvents {
+  'member:join': CustomEvent<Member>
+  'member:suspect': CustomEvent<Member>
+  'member:dead': CustomEvent<Member>
+  'member:leave': CustomEvent<Member>
+}
+
+/** The most members the view holds; beyond it the stalest entry makes room and counts are no longer exact. */
+export const MAX_MEMBERS = 10_000
+/** Dead and left members stay listed this many dead-timeouts, so that views show them, then are forgotten. */
+const TOMBSTONE_TIMEOUTS = 2
+
+/**
+ * The membership view: every node this node knows of, with its state. Discovery feeds it hearsay, which can add
+ * and refresh members but never revive a dead or departed one; only a member's own signed announcement can.
+ * States follow from time: a member not heard of for `suspectAfter` heartbeats is suspect, after `deadAfter` dead.
+ */
+export class MemberList extends TypedEventEmitter<MemberEvents> {
+  private readonly members = new Map<string, Member>()
+  private readonly timing: MembershipTiming
+  private readonly self: PeerId
+  private overflowed = false
+
+  constructor (self: PeerId, timing: MembershipTiming) {
+    super()
+    this.self = self
+    this.timing = timing
+  }
+
+  /** Records discovery's news of a peer. Returns true if the peer is new to the view. */
+  hearsay (peer: Hearsay, now = Date.now()): boolean {
+    if (peer.peerId.equals(this.self) || now - peer.lastSeen > this.deadTimeout(this.timing.heartbeatInterval)) {
+      return false
+    }
+    const member = this.members.get(peer.peerId.toString())
+    if (member == null) {
+      this.add({ ...peer, lastSeen: Math.min(peer.lastSeen, now) }, now)
+      return true
+    }
+    if (isGone(member) || peer.lastSeen <= member.lastSeen) {
+      return false
+    }
+    member.lastSeen = Math.min(peer.lastSeen, now)
+    if (member.nonce === '') {
+      // nothing signed from it yet: what discovery says is all there is
+      Object.assign(member, { name: peer.name, role: peer.role, multiaddrs: peer.multiaddrs })
+    }
+    this.setState(member, 'alive', now)
+    return false
+  }
+
+  /**
+   * Records a member's own signed JOIN or heartbeat, or its registration (`live`: it comes over an open, authenticated
+   * connection, so it is current whatever its clock says). A new nonce sent later than the last one is a restart;
+   * an older or repeated one is ignored. Returns false when the report was stale.
+   */
+  selfReport (report: SelfReport, now = Date.now(), live = false): boolean {
+    if (report.peerId.equals(this.self)) {
+      return false
+    }
+    let member = this.members.get(report.peerId.toString())
+    if (member == null) {
+      member = this.add({ ...report, lastSeen: now }, now)
+    } else if (!live && (report.nonce === member.nonce ? report.seq <= member.seq : report.sentAt < member.sentAt)) {
+      return false
+    }
+    const restarted = member.nonce !== '' && member.nonce !== report.nonce
+    Object.assign(member, {
+      name: report.name,
+      role: report.role,
+      multiaddrs: report.multiaddrs,
+      lastSeen: now,
+      nonce: report.nonce,
+      seq: report.seq,
+      sentAt: report.sentAt,
+      heartbeatInterval: report.heartbeatInterval,
+      neighbours: report.neighbours ?? member.neighbours
+    })
+    if (restarted && !isGone(member)) {
+      this.dispatch('member:join', member) // same peer id, new process: a join of its own
+    }
+    this.setState(member, 'alive', now)
+    return true
+  }
+
+  /** First-hand sign of life (a ping answered, a request made). Does not revive a dead or departed member. */
+  seen (peerId: PeerId, now = Date.now()): void {
+    const member = this.members.get(peerId.toString())
+    if (member != null && !isGone(member)) {
+      member.lastSeen = now
+      this.setState(member, 'alive', now)
+    }
+  }
+
+  /**
+   * The member left gracefully: it said goodbye, announced LEAVE (`seq`: its heartbeats sent before cannot revive
+   * it), or deregistered. Returns the member if it changed state.
+   */
+  markLeft (peerId: PeerId, seq = 0, now = Date.now()): Member | undefined {
+    const member = this.members.get(peerId.toString())
+    if (member == null || member.state === 'left') {
+      return undefined
+    }
+    member.seq = Math.max(member.seq, seq)
+    this.setState(member, 'left', now)
+    return member
+  }
+
+  /**
+   * The member was found dead. With `nonce`, only that start of it: a restart already heard of stays alive.
+   * Returns the member if it changed state.
+   */
+  markDead (peerId: PeerId, nonce?: string, now = Date.now()): Member | undefined {
+    const member = this.members.get(peerId.toString())
+    if (member == null || isGone(member) || (nonce != null && member.nonce !== '' && nonce !== member.nonce)) {
+      return undefined
+    }
+    this.setState(member, 'dead', now)
+    return member
+  }
+
+  /** Moves members along alive → suspect → dead as their news ages, and forgets old tombstones. */
+  sweep (now = Date.now()): void {
+    for (const [key, member] of this.members) {
+      const silence = now - member.lastSeen
+      if (isGone(member)) {
+        if (now - member.stateSince > TOMBSTONE_TIMEOUTS * this.deadTimeout(member.heartbeatInterval)) {
+          this.members.delete(key)
+        }
+      } else if (silence > this.deadTimeout(member.heartbeatInterval)) {
+        this.setState(member, 'dead', now)
+      } else if (silence > member.heartbeatInterval * this.timing.suspectAfter) {
+        this.setState(member, 'suspect', now)
+      }
+    }
+  }
+
+  get (peerId: PeerId | string): Member | undefined {
+    return this.members.get(peerId.toString())
+  }
+
+  /** Every member, gone ones included, in the order they were first heard of. */
+  all (): Member[] {
+    return [...this.members.values()]
+  }
+
+  /** Members that are alive or suspect. */
+  live (): Member[] {
+    return this.all().filter(member => !isGone(member))
+  }
+
+  /** The live member holding `name`, if any. */
+  findByName (name: string): Member | undefined {
+    return this.live().find(member => member.name === name)
+  }
+
+  /** Up to `limit` live members at random, leaving out `exclude`. */
+  sample (limit: number, exclude?: PeerId): Member[] {
+    return shuffle(this.live().filter(member => exclude == null || !member.peerId.equals(exclude))).slice(0, limit)
+  }
+
+  /** Live members in peer id order from `offset`, for paging through all of them. */
+  page (offset: number, limit: number): Member[] {
+    return this.live().sort((a, b) => a.peerId.toString() < b.peerId.toString() ? -1 : 1).slice(offset, offset + limit)
+  }
+
+  /** False once the view has had to drop members for room: counts are then lower bounds. */
+  get exact (): boolean {
+    return !this.overflowed
+  }
+
+  private add (peer: Hearsay, now: number): Member {
+    const member: Member = {
+      ...peer,
+      firstSeen: now,
+      state: 'alive',
+      stateSince: now,
+      neighbours: [],
+      nonce: '',
+      seq: 0,
+      sentAt: 0,
+      heartbeatInterval: this.timing.heartbeatInterval
+    }
+    this.members.set(peer.peerId.toString(), member)
+    if (this.members.size > MAX_MEMBERS) {
+      this.overflowed = true
+      this.members.delete(this.stalest())
+    }
+    this.dispatch('member:join', member)
+    return member
+  }
+
+  private stalest (): string {
+    let stalest: Member | undefined
+    for (const member of this.members.values()) {
+      if (stalest == null || member.lastSeen < stalest.lastSeen) {
+        stalest = member
+      }
+    }
+    return stalest?.peerId.toString() ?? ''
+  }
+
+  private setState (member: Member, state: MemberState, now: number): void {
+    if (member.state === state) {
+      return
+    }
+    const wasGone = isGone(member)
+    member.state = state
+    member.stateSince = now
+    if (state === 'alive') {
+      if (wasGone) {
+        this.dispatch('member:join', member) // back after a restart, or after a false verdict
+      }
+    } else {
+      this.dispatch(`member:${state === 'left' ? 'leave' : state}`, member)
+    }
+  }
+
+  private dispatch (type: keyof MemberEvents, member: Member): void {
+    this.safeDispatchEvent(type, { detail: member })
+  }
+
+  private deadTimeout (heartbeatInterval: number): number {
+    return heartbeatInterval * this.timing.deadAfter
+  }
+}
+
+export function isGone (member: Member): boolean {
+  return member.state === 'dead' || member.state === 'left'
+}

@@ -1,0 +1,515 @@
+import { randomBytes } from '@libp2p/crypto'
+import { TopicValidatorResult } from '@libp2p/interface'
+import { PING_PROTOCOL } from '@libp2p/ping'
+import { pipe } from 'it-pipe'
+import { equals } from 'uint8arrays/equals'
+import { fromString as fromHex } from 'uint8arrays/from-string'
+import { toString as toHex } from 'uint8arrays/to-string'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { isValidName } from '../config.js'
+import { JoinRefusedError, NotOperatorError } from '../errors.js'
+import { abortOnSignal } from '../protocols/framing.js'
+import { sayGoodbye, type GoodbyeReason, type GoodbyeService } from '../protocols/goodbye/index.js'
+import { RegistryRequest, RegistryResponse, type RegistryService } from '../protocols/registry/index.js'
+import { Role as RegistryRole } from '../protocols/registry/pb/registry.js'
+import { peerIdBytes, readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../protocols/wire.js'
+import { jitter } from '../random.js'
+import { Role as AnnouncementRole } from './pb/announcement.js'
+import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
+import { Liveness, PING_TIMEOUT } from './liveness.js'
+import { isGone, type MemberList } from './members.js'
+import type { Role } from '../config.js'
+import type { NetworkSize } from '../protocols/network-size/index.js'
+import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
+import type { Connection, Libp2p, Logger, Message, PeerId } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** Each goodbye (and deregistration) of a leaving node is capped at this; they all run at once. */
+export const GOODBYE_TIMEOUT = 1_000
+/** Members per heartbeat interval: past this many, the interval stretches so heartbeat traffic stays constant. */
+const MEMBERS_PER_INTERVAL = 100
+/** Until its JOIN went out, a node looks for topic peers this often. */
+const JOIN_RETRY = 250
+const SWEEP_INTERVAL = 500
+
+export interface MembershipInit {
+  libp2p: Libp2p<{ pubsub: GossipSub, ping: Ping, goodbye: GoodbyeService, registry: RegistryService }>
+  members: MemberList
+  protocolPrefix: string
+  role: Role
+  describeSelf: () => { name: string, role: Role, multiaddrs: Multiaddr[] }
+  /** The bootstraps this node was given: it registers with them, and trusts their DEAD notices. */
+  bootstraps: Multiaddr[]
+  /** Peer ids whose shutdown orders are obeyed. */
+  operators: Set<string>
+  heartbeatInterval: number
+  pingInterval: number
+  requestTimeout: number
+  /** An operator ordered a shutdown: the node should leave. */
+  onShutdown: (from: PeerId, reason: string) => void
+  /** A bootstrap refused this node after it started (it was unreachable at start): the node should leave. */
+  onRefused: (err: JoinRefusedError) => void
+  log: Logger
+}
+
+interface Registration {
+  nonce: string
+  connection: Connection
+}
+
+/**
+ * Keeps this node's membership view true, and tells the network about this node:
+ * - announces JOIN, then heartbeats (with neighbours), on the membership topic; and LEAVE when it goes;
+ * - registers with its bootstraps, and answers registrations itself: unique names, one process per key;
+ * - pings its peers (Liveness); a peer found unreachable is marked dead here and reported to the bootstraps,
+ *   which check for themselves before they announce it DEAD to everyone;
+ * - obeys a shutdown order signed by an operator, and rejects (and logs) any other.
+ */
+export class Membership {
+  readonly topic: string
+  /** Announcements refused: malformed, or not allowed from their sender (a forged DEAD or shutdown). */
+  rejected = 0
+  private readonly init: MembershipInit
+  private readonly liveness: Liveness
+  private readonly registrations = new Map<string, Registration>()
+  private readonly registeredWith = new Set<string>()
+  private readonly bootstraps: Set<string>
+  private nonce: Uint8Array = new Uint8Array(NONCE_BYTES)
+  private seq = 0
+  private joined = false
+  private running = false
+  private heartbeatTimer?: NodeJS.Timeout
+  private sweepTimer?: NodeJS.Timeout
+
+  constructor (init: MembershipInit) {
+    this.init = init
+    this.topic = membershipTopic(init.protocolPrefix)
+    this.bootstraps = new Set(init.bootstraps.map(ma => ma.getPeerId() ?? ''))
+    this.liveness = new Liveness({
+      libp2p: init.libp2p,
+      members: init.members,
+      pingInterval: init.pingInterval,
+      onUnreachable: (peer, why) => { this.declareDead(peer, why) },
+      log: init.log
+    })
+    this.onMessage = this.onMessage.bind(this)
+    this.onConnect = this.onConnect.bind(this)
+    this.onDisconnect = this.onDisconnect.bind(this)
+    this.validate = this.validate.bind(this)
+  }
+
+  /** Hex nonce of this start. */
+  get startNonce (): string {
+    return toHex(this.nonce, 'base16')
+  }
+
+  start (): void {
+    const { libp2p } = this.init
+    const pubsub = libp2p.services.pubsub
+    this.running = true
+    this.nonce = randomBytes(NONCE_BYTES)
+    this.seq = 0
+    this.joined = false
+    pubsub.topicValidators.set(this.topic, this.validate)
+    pubsub.addEventListener('gossipsub:message', this.onMessage)
+    pubsub.subscribe(this.topic)
+    libp2p.addEventListener('peer:connect', this.onConnect)
+    libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.liveness.start()
+    this.scheduleHeartbeat(0)
+    this.sweepTimer = setInterval(() => { this.sweep() }, SWEEP_INTERVAL)
+  }
+
+  stop (): void {
+    this.running = false
+    const { libp2p } = this.init
+    libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onMessage)
+    libp2p.removeEventListener('peer:connect', this.onConnect)
+    libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.liveness.stop()
+    clearTimeout(this.heartbeatTimer)
+    clearInterval(this.sweepTimer)
+    this.registeredWith.clear()
+  }
+
+  /**
+   * Registers with every bootstrap this node was given, at once. Resolves when each has answered or failed;
+   * rejects with JoinRefusedError if one refused the node. Unreachable bootstraps are registered with when they
+   * connect.
+   */
+  async registerWithBootstraps (): Promise<void> {
+    const results = await Promise.allSettled(this.init.bootstraps.map(async ma => {
+      const connection = await this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.requestTimeout) })
+      await this.register(connection.remotePeer)
+    }))
+    for (const result of results) {
+      if (result.status === 'rejected' && result.reason?.name === JoinRefusedError.name) {
+        throw result.reason
+      }
+    }
+  }
+
+  /** The network size in this node's view. */
+  networkSize (): NetworkSize {
+    const now = Date.now()
+    let alive = 1 // this node
+    let suspect = 0
+    let oldest = 0
+    for (const member of this.init.members.live()) {
+      if (member.state === 'alive') alive++
+      else suspect++
+      oldest = Math.max(oldest, now - member.lastSeen)
+    }
+    return { size: alive + suspect, alive, suspect, method: 'membership-view', freshnessMs: oldest, exact: this.init.members.exact }
+  }
+
+  /** Whether `peerId` may order a network shutdown. */
+  isOperator (peerId: PeerId): boolean {
+    return this.init.operators.has(peerId.toString())
+  }
+
+  /**
+   * Tells the network this node is going: a LEAVE announcement, then at once a goodbye to every connected peer
+   * and a deregistration at every connected bootstrap, each capped at GOODBYE_TIMEOUT. Resolves when all are done.
+   */
+  async leave (reason: GoodbyeReason, message: string): Promise<void> {
+    this.liveness.stop() // peers that go now are going with us, not dying
+    clearTimeout(this.heartbeatTimer)
+    await this.announce('leave', { reason: message })
+    const { libp2p } = this.init
+    const signal = AbortSignal.timeout(GOODBYE_TIMEOUT)
+    const peers = libp2p.getPeers()
+    await Promise.allSettled([
+      ...peers.map(async peer => { await sayGoodbye(libp2p.services.goodbye, peer, reason, message, signal) }),
+      ...peers.filter(peer => this.bootstraps.has(peer.toString())).map(async peer =>
+        libp2p.services.registry.ask(peer, { kind: RegistryRequest.Kind.DEREGISTER, name: this.init.describeSelf().name, role: roleToWire<RegistryRole>(this.init.role), addresses: [], nonce: this.nonce }, { signal }))
+    ])
+  }
+
+  /** Orders every node of the network to leave. Only an operator may; rejects with NotOperatorError otherwise. */
+  async orderShutdown (reason: string): Promise<void> {
+    const self = this.init.libp2p.peerId
+    if (!this.isOperator(self)) {
+      throw new NotOperatorError(self.toString())
+    }
+    await this.announce('shutdown', { reason })
+  }
+
+  /** A peer said goodbye: it left, and is not to be redialed. */
+  onGoodbye (peer: PeerId, reason: GoodbyeReason, message: string): void {
+    if (reason === 'refused') {
+      // a refused node was never a member; with a duplicate key, the peer id it would take down is someone else's
+      this.init.log('%p was refused by the network and is going: %s', peer, message)
+      return
+    }
+    if (this.init.members.markLeft(peer) != null) {
+      this.init.log('%p left (%s%s)', peer, reason, message === '' ? '' : `: ${message}`)
+    }
+  }
+
+  /** Answers a registry request from the Noise-authenticated peer of `connection`. */
+  async handleRegistry (request: RegistryRequest, connection: Connection): Promise<RegistryResponse> {
+    const asker = connection.remotePeer
+    const { members } = this.init
+    switch (request.kind) {
+      case RegistryRequest.Kind.REGISTER: {
+        if (!isValidName(request.name) || request.nonce.byteLength !== NONCE_BYTES) {
+          return { status: RegistryResponse.Status.REJECTED, error: 'invalid name or nonce' }
+        }
+        const holder = request.name === this.init.describeSelf().name ? this.init.libp2p.peerId : members.findByName(request.name)?.peerId
+        if (holder != null && !holder.equals(asker)) {
+          this.init.log('refused %p: name "%s" is held by %p', asker, request.name, holder)
+          return { status: RegistryResponse.Status.NAME_TAKEN, error: `the name "${request.name}" is already held by ${holder.toString()}` }
+        }
+        const nonce = toHex(request.nonce, 'base16')
+        const previous = this.registrations.get(asker.toString())
+        if (previous != null && previous.nonce !== nonce && previous.connection.id !== connection.id && await answersPing(previous.connection)) {
+          this.init.log.error('refused %p: another process with this key is running at %a', asker, previous.connection.remoteAddr)
+          return { status: RegistryResponse.Status.DUPLICATE_KEY, error: `another process with the key of ${asker.toString()} is already running (at ${previous.connection.remoteAddr.toString()})` }
+        }
+        this.registrations.set(asker.toString(), { nonce, connection })
+        this.remember(asker, readMultiaddrs(request.addresses))
+        members.selfReport({
+          peerId: asker,
+          name: request.name,
+          role: roleFromWire(request.role),
+          multiaddrs: readMultiaddrs(request.addresses),
+          nonce,
+          seq: 0,
+          sentAt: Date.now(),
+          heartbeatInterval: this.init.heartbeatInterval
+        }, Date.now(), true)
+        return { status: RegistryResponse.Status.OK }
+      }
+      case RegistryRequest.Kind.DEREGISTER:
+        this.registrations.delete(asker.toString())
+        this.onGoodbye(asker, 'leaving', 'deregistered')
+        return { status: RegistryResponse.Status.OK }
+      case RegistryRequest.Kind.REPORT_DEAD: {
+        const subject = readPeerId(request.subject)
+        if (subject == null) {
+          return { status: RegistryResponse.Status.REJECTED, error: 'invalid subject' }
+        }
+        const member = members.get(subject)
+        if (subject.equals(this.init.libp2p.peerId)) {
+          return { status: RegistryResponse.Status.ALIVE, error: 'that is me' }
+        }
+        if (member == null || isGone(member)) {
+          return { status: RegistryResponse.Status.OK }
+        }
+        // a report is a reason to look, not a verdict: a false one must not evict a live node
+        if (await this.liveness.check(subject)) {
+          this.init.log('%p reported %p dead, but it answered', asker, subject)
+          return { status: RegistryResponse.Status.ALIVE, error: 'it answered a ping' }
+        }
+        this.declareDead(subject, `reported by ${asker.toString()} and unreachable`)
+        return { status: RegistryResponse.Status.OK }
+      }
+      default:
+        return { status: RegistryResponse.Status.REJECTED, error: 'unknown request' }
+    }
+  }
+
+  /** Registers with `peer`; rejects with JoinRefusedError if it refuses this node. */
+  private async register (peer: PeerId): Promise<void> {
+    const self = this.init.describeSelf()
+    const { response } = await this.init.libp2p.services.registry.ask(peer, {
+      kind: RegistryRequest.Kind.REGISTER,
+      name: self.name,
+      role: roleToWire<RegistryRole>(self.role),
+      addresses: self.multiaddrs.slice(0, MAX_ADDRESSES).map(ma => ma.bytes),
+      nonce: this.nonce
+    }, { signal: AbortSignal.timeout(this.init.requestTimeout) })
+    switch (response.status) {
+      case RegistryResponse.Status.OK:
+        this.registeredWith.add(peer.toString())
+        return
+      case RegistryResponse.Status.NAME_TAKEN:
+        throw new JoinRefusedError('name-taken', `${peer.toString()} refused this node: ${response.error ?? 'its name is taken'}`)
+      case RegistryResponse.Status.DUPLICATE_KEY:
+        throw new JoinRefusedError('duplicate-key', `${peer.toString()} refused this node: ${response.error ?? 'its key is in use'}`)
+      default:
+        throw new Error(`registration refused by ${peer.toString()}: ${response.error ?? response.status}`)
+    }
+  }
+
+  /**
+   * `peer` is gone for this node. A bootstrap tells everyone (DEAD); a peer tells its bootstraps, which check for
+   * themselves.
+   */
+  private declareDead (peer: PeerId, why: string): void {
+    const member = this.init.members.markDead(peer)
+    if (member == null || !this.running) {
+      return
+    }
+    this.init.log('%p (%s) is dead: %s', peer, member.name, why)
+    this.registrations.delete(peer.toString())
+    if (this.init.role === 'bootstrap') {
+      void this.announce('dead', { subject: peerIdBytes(peer), subjectNonce: member.nonce === '' ? undefined : fromHex(member.nonce, 'base16') })
+      return
+    }
+    for (const bootstrap of this.init.libp2p.getPeers().filter(p => this.bootstraps.has(p.toString()))) {
+      this.init.libp2p.services.registry.ask(bootstrap, {
+        kind: RegistryRequest.Kind.REPORT_DEAD, name: '', role: RegistryRole.UNSPECIFIED, addresses: [], nonce: new Uint8Array(), subject: peerIdBytes(peer)
+      }).catch(err => { this.init.log('reporting %p to %p failed: %s', peer, bootstrap, err.message) })
+    }
+  }
+
+  private async announce (kind: AnnouncementKind, extra: Partial<Announcement> = {}): Promise<void> {
+    const self = this.init.describeSelf()
+    const { libp2p } = this.init
+    const withNeighbours = kind === 'join' || kind === 'heartbeat'
+    const message: Announcement = {
+      kind: KIND_TO_WIRE[kind],
+      name: self.name,
+      role: roleToWire<AnnouncementRole>(self.role),
+      addresses: self.multiaddrs.slice(0, MAX_ADDRESSES).map(ma => ma.bytes),
+      nonce: this.nonce,
+      seq: ++this.seq,
+      sentAt: Date.now(),
+      intervalMs: this.heartbeatInterval(),
+      neighbours: withNeighbours ? libp2p.getPeers().slice(0, MAX_NEIGHBOURS).map(peerIdBytes) : [],
+      ...extra
+    }
+    try {
+      await libp2p.services.pubsub.publish(this.topic, Announcement.encode(message))
+    } catch (err: any) {
+      this.init.log('announcing %s failed: %s', kind, err.message)
+    }
+  }
+
+  /** Puts a member's addresses in the peer store, so that it can be dialed by peer id (once per start of it). */
+  private remember (peer: PeerId, multiaddrs: Multiaddr[]): void {
+    this.init.libp2p.peerStore.merge(peer, { multiaddrs }).catch(err => {
+      this.init.log('storing the addresses of %p failed: %s', peer, err.message)
+    })
+  }
+
+  /** The base interval, stretched in big networks so that heartbeat traffic stays about constant. */
+  private heartbeatInterval (): number {
+    return this.init.heartbeatInterval * Math.max(1, Math.ceil(this.init.members.live().length / MEMBERS_PER_INTERVAL))
+  }
+
+  /** JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. */
+  private scheduleHeartbeat (delay: number): void {
+    clearTimeout(this.heartbeatTimer)
+    this.heartbeatTimer = setTimeout(() => {
+      if (!this.running) {
+        return
+      }
+      if (!this.joined && this.init.libp2p.services.pubsub.getSubscribers(this.topic).length === 0) {
+        this.scheduleHeartbeat(JOIN_RETRY)
+        return
+      }
+      void this.announce(this.joined ? 'heartbeat' : 'join')
+      this.joined = true
+      this.scheduleHeartbeat(jitter(this.heartbeatInterval()))
+    }, delay)
+  }
+
+  private sweep (): void {
+    this.init.members.sweep()
+    for (const key of this.registrations.keys()) {
+      const member = this.init.members.get(key)
+      if (member == null || isGone(member)) {
+        this.registrations.delete(key)
+      }
+    }
+  }
+
+  /** gossipsub topic validator: rejected announcements are not passed on, and cost their forwarder score. */
+  private validate (_source: PeerId, msg: Message): TopicValidatorResult {
+    const read = readAnnouncement(msg)
+    const refusal = typeof read === 'string' ? read : this.refusal(read)
+    if (refusal == null) {
+      return TopicValidatorResult.Accept
+    }
+    this.rejected++
+    const from = msg.type === 'signed' ? msg.from.toString() : 'an unsigned sender'
+    if (typeof read !== 'string' && read.kind === 'shutdown') {
+      this.init.log.error('rejected a shutdown order from %s: %s', from, refusal)
+    } else {
+      this.init.log('rejected an announcement from %s: %s', from, refusal)
+    }
+    return TopicValidatorResult.Reject
+  }
+
+  /** Why an announcement that decoded must still be refused, or undefined. */
+  private refusal (read: ReadAnnouncement): string | undefined {
+    if (read.kind === 'shutdown') {
+      if (!this.isOperator(read.from)) {
+        return 'its sender is not an operator'
+      }
+      if (Math.abs(Date.now() - read.sentAt) > SHUTDOWN_WINDOW_MS) {
+        return 'it is too old (or from the future)'
+      }
+    }
+    if (read.kind === 'dead' && !this.bootstraps.has(read.from.toString()) && !this.isOperator(read.from)) {
+      return 'only bootstraps may declare a member dead'
+    }
+    return undefined
+  }
+
+  private onMessage (evt: CustomEvent<GossipsubMessage>): void {
+    const { msg } = evt.detail
+    if (msg.topic !== this.topic) {
+      return
+    }
+    const read = readAnnouncement(msg)
+    if (typeof read === 'string') {
+      return
+    }
+    const { members } = this.init
+    switch (read.kind) {
+      case 'join':
+      case 'heartbeat': {
+        const nonce = members.get(read.from)?.nonce
+        if (members.selfReport({ ...read, peerId: read.from }) && nonce !== read.nonce) {
+          this.remember(read.from, read.multiaddrs)
+        }
+        break
+      }
+      case 'leave': {
+        const member = members.get(read.from)
+        if (member != null && (member.nonce === '' || member.nonce === read.nonce)) {
+          members.markLeft(read.from, read.seq)
+          this.init.log('%p (%s) left: %s', read.from, read.name, read.reason)
+        }
+        break
+      }
+      case 'dead':
+        this.onDeadNotice(read)
+        break
+      case 'shutdown':
+        this.init.log('%p ordered a network shutdown: %s', read.from, read.reason)
+        this.init.onShutdown(read.from, read.reason)
+        break
+    }
+  }
+
+  private onDeadNotice (read: ReadAnnouncement): void {
+    const subject = read.subject
+    if (subject == null) {
+      return
+    }
+    if (subject.equals(this.init.libp2p.peerId)) {
+      this.init.log('%p declared this node dead: announcing that it is alive', read.from)
+      void this.announce('heartbeat')
+      return
+    }
+    // a peer that answered our own ping lately is alive for us, whatever the notice says
+    if (Date.now() - this.liveness.lastAnswer(subject) < 2 * this.init.pingInterval) {
+      return
+    }
+    this.init.members.markDead(subject, read.subjectNonce)
+  }
+
+  private onConnect (evt: CustomEvent<PeerId>): void {
+    const peer = evt.detail
+    if (!this.bootstraps.has(peer.toString()) || this.registeredWith.has(peer.toString())) {
+      return
+    }
+    this.register(peer).catch(err => {
+      if (err.name === JoinRefusedError.name) {
+        this.init.onRefused(err)
+      } else {
+        this.init.log('registering with %p failed: %s', peer, err.message)
+      }
+    })
+  }
+
+  private onDisconnect (evt: CustomEvent<PeerId>): void {
+    // a bootstrap that comes back (restarted, or after a partition) is registered with again
+    this.registeredWith.delete(evt.detail.toString())
+  }
+}
+
+/** Whether the process at the other end of `connection` answers a ping on it, within PING_TIMEOUT. */
+async function answersPing (connection: Connection): Promise<boolean> {
+  if (connection.status !== 'open') {
+    return false
+  }
+  const signal = AbortSignal.timeout(PING_TIMEOUT)
+  try {
+    const stream = await connection.newStream(PING_PROTOCOL, { signal })
+    const unsubscribe = abortOnSignal(stream, signal)
+    const data = randomBytes(32)
+    try {
+      const echo = await pipe([data], stream, async (source) => {
+        const received = new Uint8ArrayList()
+        for await (const chunk of source) {
+          received.append(chunk)
+          if (received.byteLength >= data.byteLength) break
+        }
+        return received.subarray(0, data.byteLength)
+      })
+      await stream.close({ signal })
+      return equals(echo, data)
+    } finally {
+      unsubscribe()
+    }
+  } catch {
+    return false
+  }
+}

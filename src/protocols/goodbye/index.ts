@@ -1,0 +1,49 @@
+/**
+ * Our goodbye protocol, `/<prefix>/goodbye/1.0.0`: a leaving node tells each connected peer, with a reason, so that
+ * they mark it as left at once instead of timing it out, and do not redial it.
+ */
+import { requestResponse, type RequestResponseService } from '../request-response.js'
+import { Goodbye, GoodbyeAck } from './pb/goodbye.js'
+import type { PeerId } from '@libp2p/interface'
+
+/** A reason code and a short message. */
+export const MAX_FRAME_BYTES = 1024
+/** One goodbye per connection is all a peer ever needs; 2 allows for a retry. */
+export const MAX_STREAMS = 2
+/** Longest message kept from a goodbye; the rest is cut. */
+export const MAX_MESSAGE_LENGTH = 200
+
+export type GoodbyeReason = 'leaving' | 'network-shutdown' | 'refused'
+
+const TO_WIRE: Record<GoodbyeReason, Goodbye.Reason> = {
+  leaving: Goodbye.Reason.LEAVING,
+  'network-shutdown': Goodbye.Reason.NETWORK_SHUTDOWN,
+  refused: Goodbye.Reason.REFUSED
+}
+
+export function reasonFromWire (reason: Goodbye.Reason): GoodbyeReason {
+  return reason === Goodbye.Reason.NETWORK_SHUTDOWN ? 'network-shutdown' : reason === Goodbye.Reason.REFUSED ? 'refused' : 'leaving'
+}
+
+export type GoodbyeService = RequestResponseService<Goodbye, GoodbyeAck>
+
+export function goodbye (init: { protocolPrefix: string, timeout: number, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void }): ReturnType<typeof requestResponse<Goodbye, GoodbyeAck>> {
+  return requestResponse({
+    protocol: `/${init.protocolPrefix}/goodbye/1.0.0`,
+    request: { encode: Goodbye.encode, decode: (frame) => Goodbye.decode(frame) },
+    response: { encode: GoodbyeAck.encode, decode: (frame) => GoodbyeAck.decode(frame) },
+    maxFrameBytes: MAX_FRAME_BYTES,
+    maxStreams: MAX_STREAMS,
+    timeout: init.timeout,
+    handle: (request, connection) => {
+      init.onGoodbye(connection.remotePeer, reasonFromWire(request.reason), (request.message ?? '').slice(0, MAX_MESSAGE_LENGTH))
+      return {}
+    },
+    logName: 'p2p-node:goodbye'
+  })
+}
+
+/** Tells `peer` this node is going, and waits for its acknowledgement. */
+export async function sayGoodbye (service: GoodbyeService, peer: PeerId, reason: GoodbyeReason, message: string, signal: AbortSignal): Promise<void> {
+  await service.ask(peer, { reason: TO_WIRE[reason], message: message.slice(0, MAX_MESSAGE_LENGTH) }, { signal })
+}
