@@ -186,8 +186,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         void this.leave('network shutdown ordered', 'network-shutdown')
       },
       onRefused: (err) => {
+        // no goodbye, no LEAVE: a refused node is not a member, and with a duplicate key it would speak for another
         this.safeDispatchEvent('refused', { detail: err })
-        void this.leave(err.message, 'refused')
+        void this.stop()
       },
       log: libp2p.logger.forComponent('p2p-node:membership')
     })
@@ -243,13 +244,15 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     pubsub.subscribe(this.topic)
     this.startedAt = Date.now()
     this.membership.start()
-    this.keeper.start()
     try {
       await this.membership.registerWithBootstraps()
     } catch (err) {
       await this.stop()
       throw err
     }
+    // only an accepted node announces itself and looks for peers: a refused one leaves no trace
+    this.membership.join()
+    this.keeper.start()
   }
 
   /**

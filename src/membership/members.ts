@@ -38,6 +38,10 @@ export interface Hearsay {
   role: Role
   multiaddrs: Multiaddr[]
   lastSeen: number
+  /** As the teller sees it (default alive), with the start of it the teller knows. */
+  state?: MemberState
+  nonce?: string
+  seq?: number
 }
 
 /** What a member says of itself in a signed announcement, or when it registers. */
@@ -68,6 +72,8 @@ export interface MemberEvents {
 export const MAX_MEMBERS = 10_000
 /** Dead and left members stay listed this many dead-timeouts, so that views show them, then are forgotten. */
 const TOMBSTONE_TIMEOUTS = 2
+/** Gone members a discovery answer tells of, besides the live ones. */
+export const TOMBSTONES_PER_SAMPLE = 16
 
 /**
  * The membership view: every node this node knows of, with its state. Discovery feeds it hearsay, which can add
@@ -86,12 +92,24 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
     this.timing = timing
   }
 
-  /** Records discovery's news of a peer. Returns true if the peer is new to the view. */
+  /**
+   * Records discovery's news of a peer. Returns true if the peer is new to the view. A peer the teller knows to be
+   * gone is recorded as gone, quietly, when it is new here: a newcomer then ignores the dead member's last
+   * announcements, which gossip may still be carrying. Hearsay never marks a known member gone.
+   */
   hearsay (peer: Hearsay, now = Date.now()): boolean {
-    if (peer.peerId.equals(this.self) || now - peer.lastSeen > this.deadTimeout(this.timing.heartbeatInterval)) {
+    if (peer.peerId.equals(this.self)) {
       return false
     }
     const member = this.members.get(peer.peerId.toString())
+    const gone = peer.state === 'dead' || peer.state === 'left'
+    if (member == null && gone) {
+      this.add({ ...peer, lastSeen: Math.min(peer.lastSeen, now) }, now, peer.state)
+      return false
+    }
+    if (now - peer.lastSeen > this.deadTimeout(this.timing.heartbeatInterval)) {
+      return false
+    }
     if (member == null) {
       this.add({ ...peer, lastSeen: Math.min(peer.lastSeen, now) }, now)
       return true
@@ -213,14 +231,19 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
     return this.live().find(member => member.name === name)
   }
 
-  /** Up to `limit` live members at random, leaving out `exclude`. */
+  /**
+   * Up to `limit` members at random, leaving out `exclude`: the most recently gone ones (at most
+   * TOMBSTONES_PER_SAMPLE), then live ones.
+   */
   sample (limit: number, exclude?: PeerId): Member[] {
-    return shuffle(this.live().filter(member => exclude == null || !member.peerId.equals(exclude))).slice(0, limit)
+    const candidates = this.all().filter(member => exclude == null || !member.peerId.equals(exclude))
+    const gone = candidates.filter(isGone).sort((a, b) => b.stateSince - a.stateSince).slice(0, Math.min(TOMBSTONES_PER_SAMPLE, limit))
+    return [...gone, ...shuffle(candidates.filter(member => !isGone(member))).slice(0, limit - gone.length)]
   }
 
-  /** Live members in peer id order from `offset`, for paging through all of them. */
+  /** Members, gone ones included, in peer id order from `offset`, for paging through all of them. */
   page (offset: number, limit: number): Member[] {
-    return this.live().sort((a, b) => a.peerId.toString() < b.peerId.toString() ? -1 : 1).slice(offset, offset + limit)
+    return this.all().sort((a, b) => a.peerId.toString() < b.peerId.toString() ? -1 : 1).slice(offset, offset + limit)
   }
 
   /** False once the view has had to drop members for room: counts are then lower bounds. */
@@ -228,15 +251,19 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
     return !this.overflowed
   }
 
-  private add (peer: Hearsay, now: number): Member {
+  private add (peer: Hearsay, now: number, state: MemberState = 'alive'): Member {
     const member: Member = {
-      ...peer,
+      peerId: peer.peerId,
+      name: peer.name,
+      role: peer.role,
+      multiaddrs: peer.multiaddrs,
+      lastSeen: peer.lastSeen,
       firstSeen: now,
-      state: 'alive',
+      state,
       stateSince: now,
       neighbours: [],
-      nonce: '',
-      seq: 0,
+      nonce: peer.nonce ?? '',
+      seq: peer.seq ?? 0,
       sentAt: 0,
       heartbeatInterval: this.timing.heartbeatInterval
     }
@@ -245,7 +272,9 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       this.overflowed = true
       this.members.delete(this.stalest())
     }
-    this.dispatch('member:join', member)
+    if (state === 'alive') {
+      this.dispatch('member:join', member)
+    }
     return member
   }
 

@@ -74,6 +74,7 @@ export class Membership {
   private readonly liveness: Liveness
   private readonly registrations = new Map<string, Registration>()
   private readonly registeredWith = new Set<string>()
+  private readonly registering = new Map<string, Promise<void>>()
   private readonly bootstraps: Set<string>
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES)
   private seq = 0
@@ -117,6 +118,10 @@ export class Membership {
     libp2p.addEventListener('peer:connect', this.onConnect)
     libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.liveness.start()
+  }
+
+  /** Starts announcing this node: JOIN, then heartbeats. Called once its bootstraps have accepted it. */
+  join (): void {
     this.scheduleHeartbeat(0)
     this.sweepTimer = setInterval(() => { this.sweep() }, SWEEP_INTERVAL)
   }
@@ -131,6 +136,7 @@ export class Membership {
     clearTimeout(this.heartbeatTimer)
     clearInterval(this.sweepTimer)
     this.registeredWith.clear()
+    this.registering.clear()
   }
 
   /**
@@ -198,11 +204,6 @@ export class Membership {
 
   /** A peer said goodbye: it left, and is not to be redialed. */
   onGoodbye (peer: PeerId, reason: GoodbyeReason, message: string): void {
-    if (reason === 'refused') {
-      // a refused node was never a member; with a duplicate key, the peer id it would take down is someone else's
-      this.init.log('%p was refused by the network and is going: %s', peer, message)
-      return
-    }
     if (this.init.members.markLeft(peer) != null) {
       this.init.log('%p left (%s%s)', peer, reason, message === '' ? '' : `: ${message}`)
     }
@@ -242,10 +243,16 @@ export class Membership {
         }, Date.now(), true)
         return { status: RegistryResponse.Status.OK }
       }
-      case RegistryRequest.Kind.DEREGISTER:
+      case RegistryRequest.Kind.DEREGISTER: {
+        // only the process that registered may deregister: not another one started with the same key
+        const registration = this.registrations.get(asker.toString())
+        if (registration != null && registration.nonce !== toHex(request.nonce, 'base16')) {
+          return { status: RegistryResponse.Status.REJECTED, error: 'not the registered process' }
+        }
         this.registrations.delete(asker.toString())
         this.onGoodbye(asker, 'leaving', 'deregistered')
         return { status: RegistryResponse.Status.OK }
+      }
       case RegistryRequest.Kind.REPORT_DEAD: {
         const subject = readPeerId(request.subject)
         if (subject == null) {
@@ -271,8 +278,21 @@ export class Membership {
     }
   }
 
-  /** Registers with `peer`; rejects with JoinRefusedError if it refuses this node. */
+  /**
+   * Registers with `peer`; rejects with JoinRefusedError if it refuses this node. Overlapping registrations with
+   * one peer (at start, and on connecting) share one request, so a refusal reaches both.
+   */
   private async register (peer: PeerId): Promise<void> {
+    const key = peer.toString()
+    let registration = this.registering.get(key)
+    if (registration == null) {
+      registration = this.requestRegistration(peer).finally(() => { this.registering.delete(key) })
+      this.registering.set(key, registration)
+    }
+    return registration
+  }
+
+  private async requestRegistration (peer: PeerId): Promise<void> {
     const self = this.init.describeSelf()
     const { response } = await this.init.libp2p.services.registry.ask(peer, {
       kind: RegistryRequest.Kind.REGISTER,

@@ -13,16 +13,15 @@ export const MAX_STREAMS = 2
 /** Longest message kept from a goodbye; the rest is cut. */
 export const MAX_MESSAGE_LENGTH = 200
 
-export type GoodbyeReason = 'leaving' | 'network-shutdown' | 'refused'
+export type GoodbyeReason = 'leaving' | 'network-shutdown'
 
 const TO_WIRE: Record<GoodbyeReason, Goodbye.Reason> = {
   leaving: Goodbye.Reason.LEAVING,
-  'network-shutdown': Goodbye.Reason.NETWORK_SHUTDOWN,
-  refused: Goodbye.Reason.REFUSED
+  'network-shutdown': Goodbye.Reason.NETWORK_SHUTDOWN
 }
 
 export function reasonFromWire (reason: Goodbye.Reason): GoodbyeReason {
-  return reason === Goodbye.Reason.NETWORK_SHUTDOWN ? 'network-shutdown' : reason === Goodbye.Reason.REFUSED ? 'refused' : 'leaving'
+  return reason === Goodbye.Reason.NETWORK_SHUTDOWN ? 'network-shutdown' : 'leaving'
 }
 
 export type GoodbyeService = RequestResponseService<Goodbye, GoodbyeAck>

@@ -1,12 +1,15 @@
 import { peerDiscoverySymbol } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
+import { NONCE_BYTES } from '../../membership/announcements.js'
 import { requestOnce, serveRequests, type Reply } from '../framing.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
-import { PeerExchangeRequest, PeerExchangeResponse, Role as WireRole, type PeerRecord } from './pb/peer-exchange.js'
+import { fromString as fromHex } from 'uint8arrays/from-string'
+import { toString as toHex } from 'uint8arrays/to-string'
+import { MemberState as WireState, PeerExchangeRequest, PeerExchangeResponse, Role as WireRole, type PeerRecord } from './pb/peer-exchange.js'
 import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PAGES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './index.js'
 import type { PeerExchangeComponents, PeerExchangeInit } from './index.js'
-import type { Hearsay, MemberList } from '../../membership/members.js'
+import type { Hearsay, MemberList, MemberState } from '../../membership/members.js'
 import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
 
 /**
@@ -154,13 +157,19 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   }
 }
 
+const STATE_TO_WIRE: Record<MemberState, WireState> = { alive: WireState.ALIVE, suspect: WireState.SUSPECT, dead: WireState.DEAD, left: WireState.LEFT }
+const STATE_FROM_WIRE: Record<string, MemberState> = { [WireState.ALIVE]: 'alive', [WireState.SUSPECT]: 'suspect', [WireState.DEAD]: 'dead', [WireState.LEFT]: 'left' }
+
 function toRecord (peer: Hearsay, now: number): PeerRecord {
   return {
     peerId: peer.peerId.toMultihash().bytes,
     name: peer.name,
     role: roleToWire<WireRole>(peer.role),
     addresses: peer.multiaddrs.slice(0, MAX_ADDRESSES_PER_PEER).map(ma => ma.bytes),
-    seenMsAgo: Math.max(0, Math.min(now - peer.lastSeen, 0xffff_ffff))
+    seenMsAgo: Math.max(0, Math.min(now - peer.lastSeen, 0xffff_ffff)),
+    state: STATE_TO_WIRE[peer.state ?? 'alive'],
+    nonce: peer.nonce == null || peer.nonce === '' ? new Uint8Array() : fromHex(peer.nonce, 'base16'),
+    seq: peer.seq ?? 0
   }
 }
 
@@ -171,5 +180,14 @@ function fromRecord (record: PeerRecord, now: number): Hearsay | undefined {
   if (peerId == null || multiaddrs.length === 0 || !isValidName(record.name)) {
     return undefined
   }
-  return { peerId, name: record.name, role: roleFromWire(record.role), multiaddrs, lastSeen: now - record.seenMsAgo }
+  return {
+    peerId,
+    name: record.name,
+    role: roleFromWire(record.role),
+    multiaddrs,
+    lastSeen: now - record.seenMsAgo,
+    state: STATE_FROM_WIRE[record.state] ?? 'alive',
+    nonce: record.nonce.byteLength === NONCE_BYTES ? toHex(record.nonce, 'base16') : undefined,
+    seq: record.seq
+  }
 }

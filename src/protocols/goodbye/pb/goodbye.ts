@@ -19,15 +19,13 @@ export namespace Goodbye {
   export enum Reason {
     UNSPECIFIED = 'UNSPECIFIED',
     LEAVING = 'LEAVING',
-    NETWORK_SHUTDOWN = 'NETWORK_SHUTDOWN',
-    REFUSED = 'REFUSED'
+    NETWORK_SHUTDOWN = 'NETWORK_SHUTDOWN'
   }
 
   enum __ReasonValues {
     UNSPECIFIED = 0,
     LEAVING = 1,
-    NETWORK_SHUTDOWN = 2,
-    REFUSED = 3
+    NETWORK_SHUTDOWN = 2
   }
 
   export namespace Reason {

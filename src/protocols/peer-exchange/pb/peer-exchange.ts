@@ -35,6 +35,9 @@ export interface PeerRecord {
   role: Role
   addresses: Uint8Array[]
   seenMsAgo: number
+  state: MemberState
+  nonce: Uint8Array
+  seq: number
 }
 
 export namespace PeerRecord {
@@ -74,6 +77,21 @@ export namespace PeerRecord {
           w.uint32(obj.seenMsAgo)
         }
 
+        if (obj.state != null && __MemberStateValues[obj.state] !== 0) {
+          w.uint32(48)
+          MemberState.codec().encode(obj.state, w)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.nonce)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(64)
+          w.uint64Number(obj.seq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -83,7 +101,10 @@ export namespace PeerRecord {
           name: '',
           role: Role.UNSPECIFIED,
           addresses: [],
-          seenMsAgo: 0
+          seenMsAgo: 0,
+          state: MemberState.ALIVE,
+          nonce: uint8ArrayAlloc(0),
+          seq: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -116,6 +137,18 @@ export namespace PeerRecord {
               obj.seenMsAgo = reader.uint32()
               break
             }
+            case 6: {
+              obj.state = MemberState.codec().decode(reader)
+              break
+            }
+            case 7: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.seq = reader.uint64Number()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -136,6 +169,26 @@ export namespace PeerRecord {
 
   export const decode = (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): PeerRecord => {
     return decodeMessage(buf, PeerRecord.codec(), opts)
+  }
+}
+
+export enum MemberState {
+  ALIVE = 'ALIVE',
+  SUSPECT = 'SUSPECT',
+  DEAD = 'DEAD',
+  LEFT = 'LEFT'
+}
+
+enum __MemberStateValues {
+  ALIVE = 0,
+  SUSPECT = 1,
+  DEAD = 2,
+  LEFT = 3
+}
+
+export namespace MemberState {
+  export const codec = (): Codec<MemberState> => {
+    return enumeration<MemberState>(__MemberStateValues)
   }
 }
 

@@ -1,0 +1,155 @@
+/**
+ * A swarm of real nodes in a worker thread, driven from a test. Every call is a message to the worker and back;
+ * events of every node are collected here, with the worker's clock.
+ */
+import { Worker } from 'node:worker_threads'
+import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { MemberInfo, NetworkStatus, NodeInit, NodeStatus } from '../../dist/index.js'
+import type { NetworkSize } from '../../dist/protocols/network-size/index.js'
+import type { PrivateKey } from '@libp2p/interface'
+
+export type Request = { id: number } & (
+  | { op: 'create', init: Omit<NodeInit, 'privateKey'> & { privateKey?: Uint8Array } }
+  | { op: 'call', key: string, method: string, args: unknown[] }
+  | { op: 'snapshot' }
+  | { op: 'announce', key: string, kind: 'join' | 'heartbeat' | 'leave' | 'dead' | 'shutdown', subject?: string, fields: Record<string, unknown> }
+  | { op: 'reportDead', key: string, to: string, subject: string }
+  | { op: 'stopAll' }
+)
+
+/** One node as the worker sees it, at one moment. */
+export interface Snapshot {
+  key: string
+  name: string
+  started: boolean
+  size: number
+  rejected: number
+  peerConnections: number
+  meshPeers: number
+  /** Member name -> state. */
+  states: Record<string, string>
+}
+
+export interface SwarmEvent {
+  type: string
+  detail: any
+  /** Worker's clock, ms since the epoch. */
+  at: number
+}
+
+type Pending = { resolve: (value: any) => void, reject: (err: Error) => void }
+
+export class Swarm {
+  private readonly worker: Worker
+  private readonly pending = new Map<number, Pending>()
+  private readonly nodes = new Map<string, RemoteNode>()
+  private nextId = 0
+
+  constructor () {
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url))
+    this.worker.on('message', (message: any) => {
+      if (message.event === true) {
+        this.nodes.get(message.key)?.events.push({ type: message.type, detail: message.detail, at: message.at })
+        return
+      }
+      const pending = this.pending.get(message.id)
+      this.pending.delete(message.id)
+      if (message.ok === true) {
+        pending?.resolve(message.value)
+      } else {
+        pending?.reject(Object.assign(new Error(message.error?.message), message.error))
+      }
+    })
+    this.worker.on('error', err => {
+      for (const pending of this.pending.values()) pending.reject(err)
+      this.pending.clear()
+    })
+  }
+
+  /** @internal */
+  async request<T> (request: Request extends infer R ? R extends any ? Omit<R, 'id'> : never : never): Promise<T> {
+    const id = this.nextId++
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.worker.postMessage({ ...request, id })
+    })
+  }
+
+  /** Creates (and starts) a node in the worker. Rejects as createNode() would, with the error's name and reason. */
+  async create (init: Omit<NodeInit, 'privateKey'> & { privateKey?: PrivateKey } = {}): Promise<RemoteNode> {
+    const { privateKey, ...rest } = init
+    const created = await this.request<{ key: string, peerId: string, name: string, role: string, multiaddrs: string[] }>({
+      op: 'create', init: { ...rest, ...(privateKey != null ? { privateKey: privateKeyToProtobuf(privateKey) } : {}) }
+    })
+    const node = new RemoteNode(this, created)
+    this.nodes.set(created.key, node)
+    return node
+  }
+
+  /** A bootstrap and `count` peers named node-1 to node-count. */
+  async network (count: number, init: Omit<NodeInit, 'privateKey'> = {}): Promise<{ bootstrap: RemoteNode, nodes: RemoteNode[], all: RemoteNode[] }> {
+    const bootstrap = await this.create({ ...init, role: 'bootstrap' })
+    const nodes = await Promise.all(Array.from({ length: count }, async (_, i) =>
+      this.create({ ...init, name: `node-${i + 1}`, bootstrap: bootstrap.multiaddrs })))
+    return { bootstrap, nodes, all: [bootstrap, ...nodes] }
+  }
+
+  /** Every node's state, by key, in one round trip. */
+  async snapshot (): Promise<Map<string, Snapshot>> {
+    const list = await this.request<Snapshot[]>({ op: 'snapshot' })
+    return new Map(list.map(snapshot => [snapshot.key, snapshot]))
+  }
+
+  /** Stops every node and the worker. */
+  async stop (): Promise<void> {
+    await this.request({ op: 'stopAll' }).catch(() => {})
+    await this.worker.terminate()
+  }
+}
+
+export class RemoteNode {
+  readonly key: string
+  readonly peerId: string
+  readonly name: string
+  readonly role: string
+  readonly multiaddrs: string[]
+  readonly events: SwarmEvent[] = []
+  private readonly swarm: Swarm
+
+  constructor (swarm: Swarm, created: { key: string, peerId: string, name: string, role: string, multiaddrs: string[] }) {
+    this.swarm = swarm
+    this.key = created.key
+    this.peerId = created.peerId
+    this.name = created.name
+    this.role = created.role
+    this.multiaddrs = created.multiaddrs
+  }
+
+  async call<T = unknown> (method: string, ...args: unknown[]): Promise<T> {
+    return this.swarm.request<T>({ op: 'call', key: this.key, method, args })
+  }
+
+  async members (): Promise<MemberInfo[]> { return this.call('members') }
+  async networkStatus (): Promise<NetworkStatus> { return this.call('networkStatus') }
+  async networkSize (target?: string): Promise<NetworkSize> { return this.call('networkSize', target) }
+  async status (target?: string): Promise<NodeStatus> { return this.call('status', target) }
+  async broadcast (text: string): Promise<{ id: string, recipients: number }> { return this.call('broadcast', text) }
+  async leave (): Promise<void> { await this.call('leave') }
+  async stop (): Promise<void> { await this.call('stop') }
+  async shutdownNetwork (reason?: string): Promise<void> { await this.call('shutdownNetwork', reason) }
+
+  /** Publishes a membership announcement of the test's making, signed with this node's key. */
+  async announce (kind: 'join' | 'heartbeat' | 'leave' | 'dead' | 'shutdown', options: { subject?: RemoteNode, fields?: Record<string, unknown> } = {}): Promise<void> {
+    await this.swarm.request({ op: 'announce', key: this.key, kind, subject: options.subject?.key, fields: options.fields ?? {} })
+  }
+
+  /** Reports `subject` dead to `to` over the registry protocol; resolves with the answer's status. */
+  async reportDead (to: RemoteNode, subject: RemoteNode): Promise<string> {
+    return this.swarm.request({ op: 'reportDead', key: this.key, to: to.key, subject: subject.key })
+  }
+
+  /** Texts of the messages this node received. */
+  received (): string[] {
+    return this.events.filter(evt => evt.type === 'message').map(evt => evt.detail.text)
+  }
+}
