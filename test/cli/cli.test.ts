@@ -58,12 +58,30 @@ describe('a bootstrap and 3 node processes', () => {
     assert.match(clash.errors.join('\n'), /port is already in use \(--port \d+\)/)
   })
 
-  it('stops every process gracefully on SIGTERM, within a deadline', async () => {
-    for (const cli of [...nodes, bootstrap]) {
-      const { code, ms } = await cli.stop('SIGTERM', 10_000)
+  it('refuses a name already in use, printing the reason, exiting 1', async () => {
+    const duplicate = start('node.js', [...HOST, '--bootstrap', bootstrapAddr, '--name', 'cli-2'])
+    const { code } = await duplicate.exited
+    assert.equal(code, 1)
+    assert.match(duplicate.errors.join('\n'), /the name "cli-2" is already held by 12D3Koo/)
+  })
+
+  it('leaves gracefully on SIGTERM: the others show the leave at once', async () => {
+    const { code, ms } = await nodes[2].stop('SIGTERM', 10_000)
+    assert.equal(code, 0)
+    assert.ok(nodes[2].lines.includes('stopped'))
+    console.log(`# left and stopped in ${ms} ms`)
+    await Promise.all(nodes.slice(0, 2).map(async node => node.waitForLine(/^\[leave\] cli-3 left$/, 5_000)))
+  })
+
+  it('stops every process when the operator types /shutdown into the bootstrap', async () => {
+    bootstrap.child.stdin.write('/shutdown maintenance\n')
+    for (const cli of [...nodes.slice(0, 2), bootstrap]) {
+      const { code } = await cli.exited
       assert.equal(code, 0)
       assert.ok(cli.lines.includes('stopped'))
-      console.log(`# stopped in ${ms} ms`)
+    }
+    for (const node of nodes.slice(0, 2)) {
+      assert.ok(node.lines.some(line => /^network shutdown ordered by 12D3Koo\w+: maintenance$/.test(line)), node.lines.join('\n'))
     }
   })
 })
@@ -89,7 +107,7 @@ describe('bad command lines', () => {
     const cli = start('node.js', ['--help'])
     assert.equal((await cli.exited).code, 0)
     const help = cli.lines.join('\n')
-    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce']) {
+    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce', '--operator']) {
       assert.ok(help.includes(flag), `--help mentions ${flag}`)
     }
   })

@@ -3,10 +3,17 @@ import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { Broadcast } from '../../dist/gossip/pb/broadcast.js'
 import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
-import { PeerExchangeRequest, PeerExchangeResponse, Role } from '../../dist/protocols/peer-exchange/pb/peer-exchange.js'
+import { MemberState, PeerExchangeRequest, PeerExchangeResponse, Role } from '../../dist/protocols/peer-exchange/pb/peer-exchange.js'
 import { StatusResponse } from '../../dist/protocols/status/pb/status.js'
+import { Announcement } from '../../dist/membership/pb/announcement.js'
+import { readAnnouncement } from '../../dist/membership/announcements.js'
+import { Goodbye } from '../../dist/protocols/goodbye/pb/goodbye.js'
+import { NetworkSizeResponse } from '../../dist/protocols/network-size/pb/network-size.js'
+import { RegistryRequest, RegistryResponse } from '../../dist/protocols/registry/pb/registry.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 
-const codecs = { Broadcast, DirectMessage, DirectMessageAck, PeerExchangeRequest, PeerExchangeResponse, StatusResponse }
+const codecs = { Broadcast, DirectMessage, DirectMessageAck, PeerExchangeRequest, PeerExchangeResponse, StatusResponse, Announcement, Goodbye, NetworkSizeResponse, RegistryRequest, RegistryResponse }
+const SENDER = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
 
 describe('wire codecs', () => {
   it('round-trip every message', () => {
@@ -16,8 +23,13 @@ describe('wire codecs', () => {
       [DirectMessage, { id, payload: randomBytes(300), senderName: 'bob', sentAt: 1_700_000_000_001 }],
       [DirectMessageAck, { id, status: DirectMessageAck.Status.TOO_LARGE, error: 'too big' }],
       [PeerExchangeRequest, { name: 'carol', role: Role.PEER, addresses: [randomBytes(8)], limit: 10, findName: 'dave' }],
-      [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5 }] }],
-      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10 }]
+      [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5, state: MemberState.DEAD, nonce: randomBytes(8), seq: 3 }] }],
+      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10 }],
+      [Announcement, { kind: Announcement.Kind.HEARTBEAT, name: 'gina', role: Role.PEER, addresses: [randomBytes(8)], nonce: randomBytes(8), seq: 7, sentAt: 1_700_000_000_002, intervalMs: 5000, neighbours: [randomBytes(38)], reason: 'x' }],
+      [Goodbye, { reason: Goodbye.Reason.NETWORK_SHUTDOWN, message: 'bye' }],
+      [NetworkSizeResponse, { size: 31, alive: 30, suspect: 1, method: NetworkSizeResponse.Method.MEMBERSHIP_VIEW, freshnessMs: 900, exact: true }],
+      [RegistryRequest, { kind: RegistryRequest.Kind.REGISTER, name: 'hal', role: Role.PEER, addresses: [], nonce: randomBytes(8) }],
+      [RegistryResponse, { status: RegistryResponse.Status.NAME_TAKEN, error: 'taken' }]
     ]
     for (const [codec, value] of samples) {
       assert.deepEqual(toPlain(codec.decode(codec.encode(value))), toPlain(value))
@@ -31,9 +43,27 @@ describe('wire codecs', () => {
   it('refuse more repeated elements than the limit', () => {
     const response = PeerExchangeResponse.encode({
       status: PeerExchangeResponse.Status.OK,
-      peers: Array.from({ length: 65 }, () => ({ peerId: randomBytes(38), name: 'p', role: Role.PEER, addresses: [], seenMsAgo: 0 }))
+      peers: Array.from({ length: 65 }, () => ({ peerId: randomBytes(38), name: 'p', role: Role.PEER, addresses: [], seenMsAgo: 0, state: MemberState.ALIVE, nonce: randomBytes(8), seq: 0 }))
     })
     assert.throws(() => PeerExchangeResponse.decode(response, { limits: { peers: 64 } }), { name: 'MaxLengthError' })
+  })
+
+  it('read membership announcements only when well formed, giving a reason otherwise', () => {
+    const good = { kind: Announcement.Kind.JOIN, name: 'ivy', role: Role.PEER, addresses: [], nonce: randomBytes(8), seq: 1, sentAt: Date.now(), intervalMs: 5000, neighbours: [] }
+    const read = (fields: object, type = 'signed'): unknown => readAnnouncement({ type, from: SENDER, topic: 't', data: Announcement.encode({ ...good, ...fields }) } as any)
+    assert.equal((read({}) as any).kind, 'join')
+    assert.equal((read({}) as any).from, SENDER)
+    assert.equal(read({}, 'unsigned'), 'unsigned')
+    assert.equal(read({ name: 'has space' }), 'invalid name')
+    assert.equal(read({ nonce: randomBytes(3) }), 'invalid nonce')
+    assert.match(read({ intervalMs: 10 }) as string, /out of bounds/)
+    assert.match(read({ kind: Announcement.Kind.UNSPECIFIED }) as string, /unknown kind/)
+    assert.equal(read({ kind: Announcement.Kind.DEAD }), 'DEAD without a valid subject')
+    assert.match(read({ neighbours: Array.from({ length: 65 }, () => randomBytes(38)) }) as string, /^malformed/)
+    for (let i = 0; i < 5_000; i++) {
+      const result = readAnnouncement({ type: 'signed', from: SENDER, topic: 't', data: i % 2 === 0 ? randomBytes(i % 300) : mutate(Announcement.encode(good)) } as any)
+      assert.ok(typeof result === 'string' || result.kind != null)
+    }
   })
 
   it('throw an Error, never hang or crash, on 20,000 random and truncated inputs', () => {
@@ -43,7 +73,7 @@ describe('wire codecs', () => {
       const input = i % 2 === 0 ? randomBytes(i % 300) : mutate(valid)
       for (const codec of Object.values(codecs)) {
         try {
-          (codec as any).decode(input, { limits: { peers: 64, addresses: 8 } })
+          (codec as any).decode(input, { limits: { peers: 64, addresses: 8, neighbours: 64 } })
         } catch (err) {
           assert.ok(err instanceof Error, `a ${typeof err} was thrown`)
           rejected++

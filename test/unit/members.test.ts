@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { MemberList } from '../../dist/membership/members.js'
+
+const TIMING = { heartbeatInterval: 1000, suspectAfter: 3, deadAfter: 6 }
+const T = 1_700_000_000_000
+
+async function peer (): Promise<any> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+}
+
+async function setup (): Promise<{ list: MemberList, events: string[], other: any }> {
+  const list = new MemberList(await peer(), TIMING)
+  const events: string[] = []
+  for (const type of ['member:join', 'member:suspect', 'member:dead', 'member:leave'] as const) {
+    list.addEventListener(type, evt => { events.push(`${type.slice(7)} ${evt.detail.name}`) })
+  }
+  return { list, events, other: await peer() }
+}
+
+function report (peerId: any, fields: object = {}): any {
+  return { peerId, name: 'amy', role: 'peer', multiaddrs: [multiaddr('/ip4/127.0.0.1/tcp/1')], nonce: 'aa', seq: 1, sentAt: T, heartbeatInterval: 1000, ...fields }
+}
+
+describe('the membership view', () => {
+  it('moves a silent member from alive to suspect to dead, by its heartbeat interval', async () => {
+    const { list, events, other } = await setup()
+    list.selfReport(report(other), T)
+    list.sweep(T + 3000)
+    assert.equal(list.get(other)?.state, 'alive')
+    list.sweep(T + 3001)
+    assert.equal(list.get(other)?.state, 'suspect')
+    list.selfReport(report(other, { seq: 2 }), T + 3500)
+    assert.equal(list.get(other)?.state, 'alive')
+    list.sweep(T + 3500 + 6001)
+    assert.equal(list.get(other)?.state, 'dead')
+    assert.deepEqual(events, ['join amy', 'suspect amy', 'dead amy'])
+    // tombstones are listed for two dead-timeouts, then forgotten
+    list.sweep(T + 3500 + 6001 + 12_000)
+    assert.ok(list.get(other) != null)
+    list.sweep(T + 3500 + 6001 + 12_001)
+    assert.equal(list.get(other), undefined)
+  })
+
+  it('ignores repeated and older announcements, and treats a new nonce sent later as a restart', async () => {
+    const { list, events, other } = await setup()
+    assert.ok(list.selfReport(report(other, { seq: 5 }), T))
+    assert.equal(list.selfReport(report(other, { seq: 5 }), T), false)
+    assert.equal(list.selfReport(report(other, { seq: 4 }), T), false)
+    assert.equal(list.selfReport(report(other, { nonce: 'bb', sentAt: T - 1 }), T), false, 'an older start')
+    assert.ok(list.selfReport(report(other, { nonce: 'bb', seq: 1, sentAt: T + 1 }), T))
+    assert.equal(list.get(other)?.nonce, 'bb')
+    assert.deepEqual(events, ['join amy', 'join amy'])
+  })
+
+  it('never lets heartbeats sent before a LEAVE, or hearsay, bring a departed member back', async () => {
+    const { list, other } = await setup()
+    list.selfReport(report(other, { seq: 3 }), T)
+    list.markLeft(other, 5, T + 10)
+    assert.equal(list.selfReport(report(other, { seq: 4 }), T + 20), false)
+    list.hearsay({ ...report(other), lastSeen: T + 30 }, T + 30)
+    assert.equal(list.get(other)?.state, 'left')
+    assert.equal(list.live().length, 0)
+  })
+
+  it('records a member a discovery answer says is dead quietly, and ignores its last announcements', async () => {
+    const { list, events, other } = await setup()
+    list.hearsay({ ...report(other), lastSeen: T, state: 'dead', nonce: 'aa', seq: 9 }, T)
+    assert.equal(list.get(other)?.state, 'dead')
+    assert.equal(list.selfReport(report(other, { seq: 9 }), T + 1), false, 'a stale heartbeat from gossip')
+    assert.deepEqual(events, [])
+    // its restart is a join
+    assert.ok(list.selfReport(report(other, { nonce: 'cc', seq: 1, sentAt: T + 2 }), T + 2))
+    assert.equal(list.get(other)?.state, 'alive')
+    assert.deepEqual(events, ['join amy'])
+  })
+
+  it('marks a member dead only for the start that was found dead', async () => {
+    const { list, other } = await setup()
+    list.selfReport(report(other, { nonce: 'bb' }), T)
+    assert.equal(list.markDead(other, 'aa', T + 1), undefined)
+    assert.equal(list.get(other)?.state, 'alive')
+    assert.ok(list.markDead(other, 'bb', T + 1) != null)
+  })
+
+  it('finds live members by name, and samples the recently gone ones first', async () => {
+    const { list } = await setup()
+    const peers = await Promise.all(Array.from({ length: 30 }, peer))
+    peers.forEach((p, i) => list.selfReport(report(p, { name: `m-${i}` }), T))
+    list.markLeft(peers[0], 0, T + 1)
+    assert.equal(list.findByName('m-0'), undefined)
+    assert.equal(list.findByName('m-1')?.peerId, peers[1])
+    const sample = list.sample(10)
+    assert.equal(sample.length, 10)
+    assert.equal(sample[0].name, 'm-0')
+    assert.equal(new Set(sample.map(m => m.name)).size, 10)
+  })
+})
