@@ -64,9 +64,14 @@ describe('malformed and oversized frames', () => {
       ['/p2p-node/message/1.0.0', [lp.encode.single(new Uint8Array([0x0a, 0xff, 0x01])).subarray()]], // truncated protobuf
       ['/p2p-node/message/1.0.0', [lp.encode.single(new Uint8Array(70_000)).subarray()]], // over the frame limit
       ['/p2p-node/peer-exchange/1.0.0', [lp.encode.single(new Uint8Array([0x0a, 0x05, 0x20, 0x20])).subarray()]], // a name with spaces, truncated
-      ['/p2p-node/status/1.0.0', [new Uint8Array([0x85])]] // a length prefix cut short
+      ['/p2p-node/status/1.0.0', [new Uint8Array([0x85])]], // a length prefix cut short
+      ['/p2p-node/registry/1.0.0', [lp.encode.single(new Uint8Array([0x08, 0x01, 0x12, 0x40])).subarray()]], // REGISTER, name truncated
+      ['/p2p-node/registry/1.0.0', [lp.encode.single(new Uint8Array(5_000)).subarray()]], // over the frame limit
+      ['/p2p-node/goodbye/1.0.0', [lp.encode.single(new Uint8Array([0x12, 0x7f])).subarray()]], // a message cut short
+      ['/p2p-node/network-size/1.0.0', [lp.encode.single(new Uint8Array(2_000)).subarray()]] // over the frame limit
     ]
     await attacker.libp2p.dial(target.libp2p.getMultiaddrs())
+    await waitFor(() => target.members().find(member => member.name === 'attacker')?.state === 'alive', 'the target knows the attacker')
     for (const [protocol, chunks] of frames) {
       const stream = await attacker.libp2p.dialProtocol(target.peerId, protocol)
       const replies = await pipe(chunks, stream, (source) => lp.decode(source), async (source) => {
@@ -77,6 +82,7 @@ describe('malformed and oversized frames', () => {
       assert.ok(replies.length <= 1, `${protocol}: at most one error reply, then the stream ends`)
     }
     assert.equal(received.length, 0, 'nothing reached the application')
+    assert.equal(target.members().find(member => member.name === 'attacker')?.state, 'alive', 'a bad goodbye made the attacker look gone')
     const status = await attacker.status(target.peerId)
     assert.equal(status.name, 'target')
     await attacker.send('target', 'still listening?')
