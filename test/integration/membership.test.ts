@@ -129,6 +129,30 @@ describe(`membership of a bootstrap and ${PEERS} nodes`, () => {
     await waitForAll(swarm, live, node => node.size === live.length, 'the size is exact again')
   })
 
+  it('declares a hung node process (SIGSTOP) dead within the stated bound; resumed, it reconnects and hears broadcasts again', async () => {
+    const hung = new CliProcess('node.js', ['--bootstrap', bootstrap.multiaddrs[0], '--host', '127.0.0.1', '--port', '0', '--name', 'hung'])
+    processes.push(hung)
+    await hung.waitForLine(/ready: joined the broadcast mesh/)
+    await waitForAll(swarm, live, node => node.states.hung === 'alive', 'the hung node is in every view')
+    const start = Date.now()
+    hung.child.kill('SIGSTOP')
+    // its connections stay open: only failed pings (3 in a row, 2.5 s each) and the bootstrap's own check tell
+    await waitForAll(swarm, live, node => node.states.hung === 'dead', 'the hung node is dead in every view', 25_000, 50)
+    console.log(`# a hung (SIGSTOPped) process was dead in all ${live.length} views after ${Date.now() - start} ms`)
+
+    // it comes back, as after a partition heals: it reconnects by itself, and broadcasts reach it again
+    const resumed = Date.now()
+    hung.child.kill('SIGCONT')
+    await waitForAll(swarm, live, node => node.states.hung === 'alive', 'the resumed node is alive in every view again', 30_000)
+    console.log(`# resumed after ${Date.now() - resumed} ms`)
+    await hung.waitForLine(/^ready:|\[join\]/, 5_000)
+    await waitFor(async () => {
+      await nodes[0].broadcast('are you back?')
+      return hung.lines.some(line => line.endsWith('node-1: are you back?'))
+    }, 'a broadcast reaches the resumed node', 20_000, 1_000)
+    await hung.stop('SIGTERM')
+  })
+
   it('does not evict a live node on a false dead report', async () => {
     const [reporter, subject] = [nodes[1], nodes[2]]
     assert.equal(await reporter.reportDead(bootstrap, subject), 'ALIVE')
