@@ -102,7 +102,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       registry: registry({
         protocolPrefix: config.protocolPrefix,
         timeout: config.requestTimeout,
-        handle: async (request, connection) => self().membership.handleRegistry(request, connection)
+        handle: async (request, connection) => self().membership.registrations.handle(request, connection)
       })
     }
   })

@@ -245,7 +245,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     this.startedAt = Date.now()
     this.membership.start()
     try {
-      await this.membership.registerWithBootstraps()
+      await this.membership.registrations.registerWithBootstraps()
     } catch (err) {
       await this.stop()
       throw err

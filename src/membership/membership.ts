@@ -1,27 +1,21 @@
 import { randomBytes } from '@libp2p/crypto'
 import { TopicValidatorResult } from '@libp2p/interface'
-import { PING_PROTOCOL } from '@libp2p/ping'
-import { pipe } from 'it-pipe'
-import { equals } from 'uint8arrays/equals'
 import { fromString as fromHex } from 'uint8arrays/from-string'
-import { toString as toHex } from 'uint8arrays/to-string'
-import { Uint8ArrayList } from 'uint8arraylist'
-import { isValidName } from '../config.js'
-import { JoinRefusedError, NotOperatorError } from '../errors.js'
-import { abortOnSignal } from '../protocols/framing.js'
+import { NotOperatorError } from '../errors.js'
 import { sayGoodbye, type GoodbyeReason, type GoodbyeService } from '../protocols/goodbye/index.js'
-import { RegistryRequest, RegistryResponse, type RegistryService } from '../protocols/registry/index.js'
-import { Role as RegistryRole } from '../protocols/registry/pb/registry.js'
-import { peerIdBytes, readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../protocols/wire.js'
+import { peerIdBytes, roleToWire } from '../protocols/wire.js'
 import { jitter } from '../random.js'
 import { Role as AnnouncementRole } from './pb/announcement.js'
 import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
-import { Liveness, PING_TIMEOUT } from './liveness.js'
-import { isGone, type MemberList } from './members.js'
+import { Liveness } from './liveness.js'
+import { Registrations } from './registrations.js'
+import type { MemberList } from './members.js'
 import type { Role } from '../config.js'
+import type { JoinRefusedError } from '../errors.js'
 import type { NetworkSize } from '../protocols/network-size/index.js'
+import type { RegistryService } from '../protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
-import type { Connection, Libp2p, Logger, Message, PeerId } from '@libp2p/interface'
+import type { Libp2p, Logger, Message, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -48,20 +42,15 @@ export interface MembershipInit {
   requestTimeout: number
   /** An operator ordered a shutdown: the node should leave. */
   onShutdown: (from: PeerId, reason: string) => void
-  /** A bootstrap refused this node after it started (it was unreachable at start): the node should leave. */
+  /** A bootstrap refused this node after it started (it was unreachable at start): the node should stop. */
   onRefused: (err: JoinRefusedError) => void
   log: Logger
-}
-
-interface Registration {
-  nonce: string
-  connection: Connection
 }
 
 /**
  * Keeps this node's membership view true, and tells the network about this node:
  * - announces JOIN, then heartbeats (with neighbours), on the membership topic; and LEAVE when it goes;
- * - registers with its bootstraps, and answers registrations itself: unique names, one process per key;
+ * - registers with its bootstraps, and answers registrations itself (Registrations);
  * - pings its peers (Liveness); a peer found unreachable is marked dead here and reported to the bootstraps,
  *   which check for themselves before they announce it DEAD to everyone;
  * - obeys a shutdown order signed by an operator, and rejects (and logs) any other.
@@ -72,10 +61,8 @@ export class Membership {
   rejected = 0
   private readonly init: MembershipInit
   private readonly liveness: Liveness
-  private readonly registrations = new Map<string, Registration>()
-  private readonly registeredWith = new Set<string>()
-  private readonly registering = new Map<string, Promise<void>>()
-  private readonly bootstraps: Set<string>
+  /** @internal The registry protocol, both sides. */
+  readonly registrations: Registrations
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES)
   private seq = 0
   private joined = false
@@ -86,7 +73,21 @@ export class Membership {
   constructor (init: MembershipInit) {
     this.init = init
     this.topic = membershipTopic(init.protocolPrefix)
-    this.bootstraps = new Set(init.bootstraps.map(ma => ma.getPeerId() ?? ''))
+    this.registrations = new Registrations({
+      libp2p: init.libp2p,
+      members: init.members,
+      bootstraps: init.bootstraps,
+      describeSelf: init.describeSelf,
+      nonce: () => this.nonce,
+      heartbeatInterval: init.heartbeatInterval,
+      requestTimeout: init.requestTimeout,
+      remember: (peer, multiaddrs) => { this.remember(peer, multiaddrs) },
+      check: async (peer) => this.liveness.check(peer),
+      declareDead: (peer, why) => { this.declareDead(peer, why) },
+      onLeft: (peer) => { this.onGoodbye(peer, 'leaving', 'deregistered') },
+      onRefused: init.onRefused,
+      log: init.log
+    })
     this.liveness = new Liveness({
       libp2p: init.libp2p,
       members: init.members,
@@ -95,14 +96,7 @@ export class Membership {
       log: init.log
     })
     this.onMessage = this.onMessage.bind(this)
-    this.onConnect = this.onConnect.bind(this)
-    this.onDisconnect = this.onDisconnect.bind(this)
     this.validate = this.validate.bind(this)
-  }
-
-  /** Hex nonce of this start. */
-  get startNonce (): string {
-    return toHex(this.nonce, 'base16')
   }
 
   start (): void {
@@ -115,8 +109,7 @@ export class Membership {
     pubsub.topicValidators.set(this.topic, this.validate)
     pubsub.addEventListener('gossipsub:message', this.onMessage)
     pubsub.subscribe(this.topic)
-    libp2p.addEventListener('peer:connect', this.onConnect)
-    libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.registrations.start()
     this.liveness.start()
   }
 
@@ -130,30 +123,10 @@ export class Membership {
     this.running = false
     const { libp2p } = this.init
     libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onMessage)
-    libp2p.removeEventListener('peer:connect', this.onConnect)
-    libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.registrations.stop()
     this.liveness.stop()
     clearTimeout(this.heartbeatTimer)
     clearInterval(this.sweepTimer)
-    this.registeredWith.clear()
-    this.registering.clear()
-  }
-
-  /**
-   * Registers with every bootstrap this node was given, at once. Resolves when each has answered or failed;
-   * rejects with JoinRefusedError if one refused the node. Unreachable bootstraps are registered with when they
-   * connect.
-   */
-  async registerWithBootstraps (): Promise<void> {
-    const results = await Promise.allSettled(this.init.bootstraps.map(async ma => {
-      const connection = await this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.requestTimeout) })
-      await this.register(connection.remotePeer)
-    }))
-    for (const result of results) {
-      if (result.status === 'rejected' && result.reason?.name === JoinRefusedError.name) {
-        throw result.reason
-      }
-    }
   }
 
   /** The network size in this node's view. */
@@ -185,11 +158,9 @@ export class Membership {
     await this.announce('leave', { reason: message })
     const { libp2p } = this.init
     const signal = AbortSignal.timeout(GOODBYE_TIMEOUT)
-    const peers = libp2p.getPeers()
     await Promise.allSettled([
-      ...peers.map(async peer => { await sayGoodbye(libp2p.services.goodbye, peer, reason, message, signal) }),
-      ...peers.filter(peer => this.bootstraps.has(peer.toString())).map(async peer =>
-        libp2p.services.registry.ask(peer, { kind: RegistryRequest.Kind.DEREGISTER, name: this.init.describeSelf().name, role: roleToWire<RegistryRole>(this.init.role), addresses: [], nonce: this.nonce }, { signal }))
+      ...libp2p.getPeers().map(async peer => { await sayGoodbye(libp2p.services.goodbye, peer, reason, message, signal) }),
+      this.registrations.deregister(signal)
     ])
   }
 
@@ -209,111 +180,6 @@ export class Membership {
     }
   }
 
-  /** Answers a registry request from the Noise-authenticated peer of `connection`. */
-  async handleRegistry (request: RegistryRequest, connection: Connection): Promise<RegistryResponse> {
-    const asker = connection.remotePeer
-    const { members } = this.init
-    switch (request.kind) {
-      case RegistryRequest.Kind.REGISTER: {
-        if (!isValidName(request.name) || request.nonce.byteLength !== NONCE_BYTES) {
-          return { status: RegistryResponse.Status.REJECTED, error: 'invalid name or nonce' }
-        }
-        const holder = request.name === this.init.describeSelf().name ? this.init.libp2p.peerId : members.findByName(request.name)?.peerId
-        if (holder != null && !holder.equals(asker)) {
-          this.init.log('refused %p: name "%s" is held by %p', asker, request.name, holder)
-          return { status: RegistryResponse.Status.NAME_TAKEN, error: `the name "${request.name}" is already held by ${holder.toString()}` }
-        }
-        const nonce = toHex(request.nonce, 'base16')
-        const previous = this.registrations.get(asker.toString())
-        if (previous != null && previous.nonce !== nonce && previous.connection.id !== connection.id && await answersPing(previous.connection)) {
-          this.init.log.error('refused %p: another process with this key is running at %a', asker, previous.connection.remoteAddr)
-          return { status: RegistryResponse.Status.DUPLICATE_KEY, error: `another process with the key of ${asker.toString()} is already running (at ${previous.connection.remoteAddr.toString()})` }
-        }
-        this.registrations.set(asker.toString(), { nonce, connection })
-        this.remember(asker, readMultiaddrs(request.addresses))
-        members.selfReport({
-          peerId: asker,
-          name: request.name,
-          role: roleFromWire(request.role),
-          multiaddrs: readMultiaddrs(request.addresses),
-          nonce,
-          seq: 0,
-          sentAt: Date.now(),
-          heartbeatInterval: this.init.heartbeatInterval
-        }, Date.now(), true)
-        return { status: RegistryResponse.Status.OK }
-      }
-      case RegistryRequest.Kind.DEREGISTER: {
-        // only the process that registered may deregister: not another one started with the same key
-        const registration = this.registrations.get(asker.toString())
-        if (registration != null && registration.nonce !== toHex(request.nonce, 'base16')) {
-          return { status: RegistryResponse.Status.REJECTED, error: 'not the registered process' }
-        }
-        this.registrations.delete(asker.toString())
-        this.onGoodbye(asker, 'leaving', 'deregistered')
-        return { status: RegistryResponse.Status.OK }
-      }
-      case RegistryRequest.Kind.REPORT_DEAD: {
-        const subject = readPeerId(request.subject)
-        if (subject == null) {
-          return { status: RegistryResponse.Status.REJECTED, error: 'invalid subject' }
-        }
-        const member = members.get(subject)
-        if (subject.equals(this.init.libp2p.peerId)) {
-          return { status: RegistryResponse.Status.ALIVE, error: 'that is me' }
-        }
-        if (member == null || isGone(member)) {
-          return { status: RegistryResponse.Status.OK }
-        }
-        // a report is a reason to look, not a verdict: a false one must not evict a live node
-        if (await this.liveness.check(subject)) {
-          this.init.log('%p reported %p dead, but it answered', asker, subject)
-          return { status: RegistryResponse.Status.ALIVE, error: 'it answered a ping' }
-        }
-        this.declareDead(subject, `reported by ${asker.toString()} and unreachable`)
-        return { status: RegistryResponse.Status.OK }
-      }
-      default:
-        return { status: RegistryResponse.Status.REJECTED, error: 'unknown request' }
-    }
-  }
-
-  /**
-   * Registers with `peer`; rejects with JoinRefusedError if it refuses this node. Overlapping registrations with
-   * one peer (at start, and on connecting) share one request, so a refusal reaches both.
-   */
-  private async register (peer: PeerId): Promise<void> {
-    const key = peer.toString()
-    let registration = this.registering.get(key)
-    if (registration == null) {
-      registration = this.requestRegistration(peer).finally(() => { this.registering.delete(key) })
-      this.registering.set(key, registration)
-    }
-    return registration
-  }
-
-  private async requestRegistration (peer: PeerId): Promise<void> {
-    const self = this.init.describeSelf()
-    const { response } = await this.init.libp2p.services.registry.ask(peer, {
-      kind: RegistryRequest.Kind.REGISTER,
-      name: self.name,
-      role: roleToWire<RegistryRole>(self.role),
-      addresses: self.multiaddrs.slice(0, MAX_ADDRESSES).map(ma => ma.bytes),
-      nonce: this.nonce
-    }, { signal: AbortSignal.timeout(this.init.requestTimeout) })
-    switch (response.status) {
-      case RegistryResponse.Status.OK:
-        this.registeredWith.add(peer.toString())
-        return
-      case RegistryResponse.Status.NAME_TAKEN:
-        throw new JoinRefusedError('name-taken', `${peer.toString()} refused this node: ${response.error ?? 'its name is taken'}`)
-      case RegistryResponse.Status.DUPLICATE_KEY:
-        throw new JoinRefusedError('duplicate-key', `${peer.toString()} refused this node: ${response.error ?? 'its key is in use'}`)
-      default:
-        throw new Error(`registration refused by ${peer.toString()}: ${response.error ?? response.status}`)
-    }
-  }
-
   /**
    * `peer` is gone for this node. A bootstrap tells everyone (DEAD); a peer tells its bootstraps, which check for
    * themselves.
@@ -324,15 +190,10 @@ export class Membership {
       return
     }
     this.init.log('%p (%s) is dead: %s', peer, member.name, why)
-    this.registrations.delete(peer.toString())
     if (this.init.role === 'bootstrap') {
       void this.announce('dead', { subject: peerIdBytes(peer), subjectNonce: member.nonce === '' ? undefined : fromHex(member.nonce, 'base16') })
-      return
-    }
-    for (const bootstrap of this.init.libp2p.getPeers().filter(p => this.bootstraps.has(p.toString()))) {
-      this.init.libp2p.services.registry.ask(bootstrap, {
-        kind: RegistryRequest.Kind.REPORT_DEAD, name: '', role: RegistryRole.UNSPECIFIED, addresses: [], nonce: new Uint8Array(), subject: peerIdBytes(peer)
-      }).catch(err => { this.init.log('reporting %p to %p failed: %s', peer, bootstrap, err.message) })
+    } else {
+      this.registrations.reportDead(peer)
     }
   }
 
@@ -390,12 +251,7 @@ export class Membership {
 
   private sweep (): void {
     this.init.members.sweep()
-    for (const key of this.registrations.keys()) {
-      const member = this.init.members.get(key)
-      if (member == null || isGone(member)) {
-        this.registrations.delete(key)
-      }
-    }
+    this.registrations.sweep()
   }
 
   /** gossipsub topic validator: rejected announcements are not passed on, and cost their forwarder score. */
@@ -425,7 +281,7 @@ export class Membership {
         return 'it is too old (or from the future)'
       }
     }
-    if (read.kind === 'dead' && !this.bootstraps.has(read.from.toString()) && !this.isOperator(read.from)) {
+    if (read.kind === 'dead' && !this.registrations.isBootstrap(read.from) && !this.isOperator(read.from)) {
       return 'only bootstraps may declare a member dead'
     }
     return undefined
@@ -483,53 +339,5 @@ export class Membership {
       return
     }
     this.init.members.markDead(subject, read.subjectNonce)
-  }
-
-  private onConnect (evt: CustomEvent<PeerId>): void {
-    const peer = evt.detail
-    if (!this.bootstraps.has(peer.toString()) || this.registeredWith.has(peer.toString())) {
-      return
-    }
-    this.register(peer).catch(err => {
-      if (err.name === JoinRefusedError.name) {
-        this.init.onRefused(err)
-      } else {
-        this.init.log('registering with %p failed: %s', peer, err.message)
-      }
-    })
-  }
-
-  private onDisconnect (evt: CustomEvent<PeerId>): void {
-    // a bootstrap that comes back (restarted, or after a partition) is registered with again
-    this.registeredWith.delete(evt.detail.toString())
-  }
-}
-
-/** Whether the process at the other end of `connection` answers a ping on it, within PING_TIMEOUT. */
-async function answersPing (connection: Connection): Promise<boolean> {
-  if (connection.status !== 'open') {
-    return false
-  }
-  const signal = AbortSignal.timeout(PING_TIMEOUT)
-  try {
-    const stream = await connection.newStream(PING_PROTOCOL, { signal })
-    const unsubscribe = abortOnSignal(stream, signal)
-    const data = randomBytes(32)
-    try {
-      const echo = await pipe([data], stream, async (source) => {
-        const received = new Uint8ArrayList()
-        for await (const chunk of source) {
-          received.append(chunk)
-          if (received.byteLength >= data.byteLength) break
-        }
-        return received.subarray(0, data.byteLength)
-      })
-      await stream.close({ signal })
-      return equals(echo, data)
-    } finally {
-      unsubscribe()
-    }
-  } catch {
-    return false
   }
 }

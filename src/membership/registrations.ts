@@ -1,0 +1,295 @@
+import { randomBytes } from '@libp2p/crypto'
+import { PING_PROTOCOL } from '@libp2p/ping'
+import { pipe } from 'it-pipe'
+import { equals } from 'uint8arrays/equals'
+import { toString as toHex } from 'uint8arrays/to-string'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { isValidName } from '../config.js'
+import { JoinRefusedError } from '../errors.js'
+import { abortOnSignal } from '../protocols/framing.js'
+import { RegistryRequest, RegistryResponse, type RegistryService } from '../protocols/registry/index.js'
+import { Role as RegistryRole } from '../protocols/registry/pb/registry.js'
+import { peerIdBytes, readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../protocols/wire.js'
+import { MAX_ADDRESSES, NONCE_BYTES } from './announcements.js'
+import { PING_TIMEOUT } from './liveness.js'
+import { isGone, type MemberList } from './members.js'
+import type { Role } from '../config.js'
+import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export interface RegistrationsInit {
+  libp2p: Libp2p<{ registry: RegistryService }>
+  members: MemberList
+  /** The bootstraps this node registers with. */
+  bootstraps: Multiaddr[]
+  describeSelf: () => { name: string, role: Role, multiaddrs: Multiaddr[] }
+  /** This start's nonce. */
+  nonce: () => Uint8Array
+  heartbeatInterval: number
+  requestTimeout: number
+  /** A member registered: its addresses belong in the peer store. */
+  remember: (peer: PeerId, multiaddrs: Multiaddr[]) => void
+  /** Whether `peer` answers a ping now. */
+  check: (peer: PeerId) => Promise<boolean>
+  /** `peer` was reported dead and did not answer. */
+  declareDead: (peer: PeerId, why: string) => void
+  /** `peer` deregistered: it left. */
+  onLeft: (peer: PeerId) => void
+  /** A bootstrap refused this node after it started. */
+  onRefused: (err: JoinRefusedError) => void
+  log: Logger
+}
+
+interface Registration {
+  nonce: string
+  connection: Connection
+}
+
+/**
+ * Both sides of `/<prefix>/registry/1.0.0`. As a member, this node registers with its bootstraps (at start, and
+ * whenever one connects again), deregisters when it leaves, and reports peers it found dead. As the node others
+ * join through, it keeps names unique and one process per key, and checks a report before it believes it.
+ */
+export class Registrations {
+  private readonly init: RegistrationsInit
+  private readonly bootstrapIds: Set<string>
+  private readonly registrations = new Map<string, Registration>()
+  private readonly registeredWith = new Set<string>()
+  private readonly registering = new Map<string, Promise<void>>()
+
+  constructor (init: RegistrationsInit) {
+    this.init = init
+    this.bootstrapIds = new Set(init.bootstraps.map(ma => ma.getPeerId() ?? ''))
+    this.onConnect = this.onConnect.bind(this)
+    this.onDisconnect = this.onDisconnect.bind(this)
+  }
+
+  start (): void {
+    this.init.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.init.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+  }
+
+  stop (): void {
+    this.init.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.init.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.registeredWith.clear()
+    this.registering.clear()
+  }
+
+  /** Whether `peer` is one of the bootstraps this node was given. */
+  isBootstrap (peer: PeerId): boolean {
+    return this.bootstrapIds.has(peer.toString())
+  }
+
+  /**
+   * Registers with every bootstrap this node was given, at once. Resolves when each has answered or failed;
+   * rejects with JoinRefusedError if one refused the node. Unreachable bootstraps are registered with when they
+   * connect.
+   */
+  async registerWithBootstraps (): Promise<void> {
+    const results = await Promise.allSettled(this.init.bootstraps.map(async ma => {
+      const connection = await this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.requestTimeout) })
+      await this.register(connection.remotePeer)
+    }))
+    for (const result of results) {
+      if (result.status === 'rejected' && result.reason?.name === JoinRefusedError.name) {
+        throw result.reason
+      }
+    }
+  }
+
+  /** Deregisters with every connected bootstrap, within `signal`. */
+  async deregister (signal: AbortSignal): Promise<void> {
+    await Promise.allSettled(this.connectedBootstraps().map(async peer =>
+      this.init.libp2p.services.registry.ask(peer, this.request(RegistryRequest.Kind.DEREGISTER), { signal })))
+  }
+
+  /** Tells every connected bootstrap that `peer` is dead; they check for themselves. */
+  reportDead (peer: PeerId): void {
+    for (const bootstrap of this.connectedBootstraps()) {
+      this.init.libp2p.services.registry.ask(bootstrap, { ...this.request(RegistryRequest.Kind.REPORT_DEAD), subject: peerIdBytes(peer) })
+        .catch(err => { this.init.log('reporting %p to %p failed: %s', peer, bootstrap, err.message) })
+    }
+  }
+
+  /** Drops the registrations of members that are gone. */
+  sweep (): void {
+    for (const key of this.registrations.keys()) {
+      const member = this.init.members.get(key)
+      if (member == null || isGone(member)) {
+        this.registrations.delete(key)
+      }
+    }
+  }
+
+  /** Answers a registry request from the Noise-authenticated peer of `connection`. */
+  async handle (request: RegistryRequest, connection: Connection): Promise<RegistryResponse> {
+    switch (request.kind) {
+      case RegistryRequest.Kind.REGISTER:
+        return this.handleRegister(request, connection)
+      case RegistryRequest.Kind.DEREGISTER: {
+        // only the process that registered may deregister: not another one started with the same key
+        const asker = connection.remotePeer
+        const registration = this.registrations.get(asker.toString())
+        if (registration != null && registration.nonce !== toHex(request.nonce, 'base16')) {
+          return { status: RegistryResponse.Status.REJECTED, error: 'not the registered process' }
+        }
+        this.registrations.delete(asker.toString())
+        this.init.onLeft(asker)
+        return { status: RegistryResponse.Status.OK }
+      }
+      case RegistryRequest.Kind.REPORT_DEAD:
+        return this.handleReport(request, connection.remotePeer)
+      default:
+        return { status: RegistryResponse.Status.REJECTED, error: 'unknown request' }
+    }
+  }
+
+  private async handleRegister (request: RegistryRequest, connection: Connection): Promise<RegistryResponse> {
+    const asker = connection.remotePeer
+    if (!isValidName(request.name) || request.nonce.byteLength !== NONCE_BYTES) {
+      return { status: RegistryResponse.Status.REJECTED, error: 'invalid name or nonce' }
+    }
+    const holder = request.name === this.init.describeSelf().name ? this.init.libp2p.peerId : this.init.members.findByName(request.name)?.peerId
+    if (holder != null && !holder.equals(asker)) {
+      this.init.log('refused %p: name "%s" is held by %p', asker, request.name, holder)
+      return { status: RegistryResponse.Status.NAME_TAKEN, error: `the name "${request.name}" is already held by ${holder.toString()}` }
+    }
+    const nonce = toHex(request.nonce, 'base16')
+    const previous = this.registrations.get(asker.toString())
+    if (previous != null && previous.nonce !== nonce && previous.connection.id !== connection.id && await answersPing(previous.connection)) {
+      this.init.log.error('refused %p: another process with this key is running at %a', asker, previous.connection.remoteAddr)
+      return { status: RegistryResponse.Status.DUPLICATE_KEY, error: `another process with the key of ${asker.toString()} is already running (at ${previous.connection.remoteAddr.toString()})` }
+    }
+    this.registrations.set(asker.toString(), { nonce, connection })
+    const multiaddrs = readMultiaddrs(request.addresses)
+    this.init.remember(asker, multiaddrs)
+    this.init.members.selfReport({
+      peerId: asker,
+      name: request.name,
+      role: roleFromWire(request.role),
+      multiaddrs,
+      nonce,
+      seq: 0,
+      sentAt: Date.now(),
+      heartbeatInterval: this.init.heartbeatInterval
+    }, Date.now(), true)
+    return { status: RegistryResponse.Status.OK }
+  }
+
+  private async handleReport (request: RegistryRequest, reporter: PeerId): Promise<RegistryResponse> {
+    const subject = readPeerId(request.subject)
+    if (subject == null) {
+      return { status: RegistryResponse.Status.REJECTED, error: 'invalid subject' }
+    }
+    if (subject.equals(this.init.libp2p.peerId)) {
+      return { status: RegistryResponse.Status.ALIVE, error: 'that is me' }
+    }
+    const member = this.init.members.get(subject)
+    if (member == null || isGone(member)) {
+      return { status: RegistryResponse.Status.OK }
+    }
+    // a report is a reason to look, not a verdict: a false one must not evict a live node
+    if (await this.init.check(subject)) {
+      this.init.log('%p reported %p dead, but it answered', reporter, subject)
+      return { status: RegistryResponse.Status.ALIVE, error: 'it answered a ping' }
+    }
+    this.registrations.delete(subject.toString())
+    this.init.declareDead(subject, `reported by ${reporter.toString()} and unreachable`)
+    return { status: RegistryResponse.Status.OK }
+  }
+
+  /**
+   * Registers with `peer`; rejects with JoinRefusedError if it refuses this node. Overlapping registrations with
+   * one peer (at start, and on connecting) share one request, so a refusal reaches both.
+   */
+  private async register (peer: PeerId): Promise<void> {
+    const key = peer.toString()
+    let registration = this.registering.get(key)
+    if (registration == null) {
+      registration = this.requestRegistration(peer).finally(() => { this.registering.delete(key) })
+      this.registering.set(key, registration)
+    }
+    return registration
+  }
+
+  private async requestRegistration (peer: PeerId): Promise<void> {
+    const { response } = await this.init.libp2p.services.registry.ask(peer, this.request(RegistryRequest.Kind.REGISTER),
+      { signal: AbortSignal.timeout(this.init.requestTimeout) })
+    switch (response.status) {
+      case RegistryResponse.Status.OK:
+        this.registeredWith.add(peer.toString())
+        return
+      case RegistryResponse.Status.NAME_TAKEN:
+        throw new JoinRefusedError('name-taken', `${peer.toString()} refused this node: ${response.error ?? 'its name is taken'}`)
+      case RegistryResponse.Status.DUPLICATE_KEY:
+        throw new JoinRefusedError('duplicate-key', `${peer.toString()} refused this node: ${response.error ?? 'its key is in use'}`)
+      default:
+        throw new Error(`registration refused by ${peer.toString()}: ${response.error ?? response.status}`)
+    }
+  }
+
+  /** A request about this node: who it is, and which start of it. */
+  private request (kind: RegistryRequest.Kind): RegistryRequest {
+    const self = this.init.describeSelf()
+    return {
+      kind,
+      name: self.name,
+      role: roleToWire<RegistryRole>(self.role),
+      addresses: self.multiaddrs.slice(0, MAX_ADDRESSES).map(ma => ma.bytes),
+      nonce: this.init.nonce()
+    }
+  }
+
+  private connectedBootstraps (): PeerId[] {
+    return this.init.libp2p.getPeers().filter(peer => this.isBootstrap(peer))
+  }
+
+  private onConnect (evt: CustomEvent<PeerId>): void {
+    const peer = evt.detail
+    if (!this.isBootstrap(peer) || this.registeredWith.has(peer.toString())) {
+      return
+    }
+    this.register(peer).catch(err => {
+      if (err.name === JoinRefusedError.name) {
+        this.init.onRefused(err)
+      } else {
+        this.init.log('registering with %p failed: %s', peer, err.message)
+      }
+    })
+  }
+
+  private onDisconnect (evt: CustomEvent<PeerId>): void {
+    // a bootstrap that comes back (restarted, or after a partition) is registered with again
+    this.registeredWith.delete(evt.detail.toString())
+  }
+}
+
+/** Whether the process at the other end of `connection` answers a ping on it, within PING_TIMEOUT. */
+async function answersPing (connection: Connection): Promise<boolean> {
+  if (connection.status !== 'open') {
+    return false
+  }
+  const signal = AbortSignal.timeout(PING_TIMEOUT)
+  try {
+    const stream = await connection.newStream(PING_PROTOCOL, { signal })
+    const unsubscribe = abortOnSignal(stream, signal)
+    const data = randomBytes(32)
+    try {
+      const echo = await pipe([data], stream, async (source) => {
+        const received = new Uint8ArrayList()
+        for await (const chunk of source) {
+          received.append(chunk)
+          if (received.byteLength >= data.byteLength) break
+        }
+        return received.subarray(0, data.byteLength)
+      })
+      await stream.close({ signal })
+      return equals(echo, data)
+    } finally {
+      unsubscribe()
+    }
+  } catch {
+    return false
+  }
+}
