@@ -9,6 +9,7 @@ import { broadcastTopic, broadcastValidator, encodeBroadcast, readBroadcast } fr
 import { Membership } from './membership/membership.js'
 import { queryNetworkSize, type NetworkSize, type NetworkSizeService } from './protocols/network-size/index.js'
 import { queryStatus, type NodeStatus, type StatusService } from './protocols/status/index.js'
+import { peerIdText } from './protocols/wire.js'
 import { VERSION } from './version.js'
 import type { NodeConfig, Role } from './config.js'
 import type { JoinRefusedError } from './errors.js'
@@ -528,7 +529,7 @@ function toMemberInfo (member: Member, connected: boolean): MemberInfo {
     connected,
     firstSeen: member.firstSeen,
     lastSeen: member.lastSeen,
-    neighbours: [...member.neighbours]
+    neighbours: member.neighbours.map(peerIdText).filter((id): id is string => id != null)
   }
 }
 

@@ -36,6 +36,8 @@ export function gossipsubOptions (config: NodeConfig): Partial<GossipsubOpts> {
     allowPublishToZeroTopicPeers: true,
     allowedTopics: [topic, membershipTopic(config.protocolPrefix)],
     fastMsgIdFn,
+    // IDONTWANT saves bandwidth on large messages; for heartbeats and short broadcasts it only doubles the frames
+    idontwantMinDataSize: 16 * 1024,
     // gossipsub's decode limits are unlimited by default: a peer could make us track any number of topics or ids
     maxInboundDataLength: Math.max(maxRpcBytes, 1024 * 1024),
     decodeRpcLimits: {

@@ -12,7 +12,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export { Announcement }
 
-export type AnnouncementKind = 'join' | 'heartbeat' | 'leave' | 'dead' | 'shutdown'
+export type AnnouncementKind = 'join' | 'heartbeat' | 'leave' | 'dead' | 'left' | 'shutdown'
 
 /** The topic all membership announcements of a network travel on. */
 export function membershipTopic (protocolPrefix: string): string {
@@ -41,8 +41,9 @@ export interface ReadAnnouncement {
   seq: number
   sentAt: number
   heartbeatInterval: number
-  neighbours: string[]
-  /** DEAD: who was found dead, and which start of it. */
+  /** Peer ids (binary) it is connected to; read into strings only when shown. */
+  neighbours: Uint8Array[]
+  /** DEAD, LEFT: who was found dead or deregistered, and which start of it. */
   subject?: PeerId
   subjectNonce?: string
   reason: string
@@ -53,7 +54,8 @@ const KINDS: Record<string, AnnouncementKind> = {
   [Announcement.Kind.HEARTBEAT]: 'heartbeat',
   [Announcement.Kind.LEAVE]: 'leave',
   [Announcement.Kind.DEAD]: 'dead',
-  [Announcement.Kind.SHUTDOWN]: 'shutdown'
+  [Announcement.Kind.SHUTDOWN]: 'shutdown',
+  [Announcement.Kind.LEFT]: 'left'
 }
 
 export const KIND_TO_WIRE: Record<AnnouncementKind, Announcement.Kind> = {
@@ -61,7 +63,8 @@ export const KIND_TO_WIRE: Record<AnnouncementKind, Announcement.Kind> = {
   heartbeat: Announcement.Kind.HEARTBEAT,
   leave: Announcement.Kind.LEAVE,
   dead: Announcement.Kind.DEAD,
-  shutdown: Announcement.Kind.SHUTDOWN
+  shutdown: Announcement.Kind.SHUTDOWN,
+  left: Announcement.Kind.LEFT
 }
 
 /** The announcement in a gossipsub message, or a reason to reject it. */
@@ -92,17 +95,10 @@ export function readAnnouncement (msg: Message): ReadAnnouncement | string {
     return 'reason too long'
   }
   let subject: PeerId | undefined
-  if (kind === 'dead') {
+  if (kind === 'dead' || kind === 'left') {
     subject = readPeerId(wire.subject)
     if (subject == null || (wire.subjectNonce != null && wire.subjectNonce.byteLength !== NONCE_BYTES)) {
-      return 'DEAD without a valid subject'
-    }
-  }
-  const neighbours: string[] = []
-  for (const bytes of wire.neighbours) {
-    const peer = readPeerId(bytes)
-    if (peer != null) {
-      neighbours.push(peer.toString())
+      return `${kind.toUpperCase()} without a valid subject`
     }
   }
   return {
@@ -115,7 +111,7 @@ export function readAnnouncement (msg: Message): ReadAnnouncement | string {
     seq: wire.seq,
     sentAt: wire.sentAt,
     heartbeatInterval: wire.intervalMs,
-    neighbours,
+    neighbours: wire.neighbours,
     subject,
     subjectNonce: wire.subjectNonce == null ? undefined : toHex(wire.subjectNonce, 'base16'),
     reason: wire.reason ?? ''

@@ -33,8 +33,8 @@ interface PeerLiveness {
 }
 
 /**
- * Keeps track of whether connected peers are alive, with libp2p ping: each one is pinged every `pingInterval`;
- * after a few failures in a row it is hung up on and reported. A peer whose last connection closes without a
+ * Keeps track of whether connected peers are alive, with libp2p ping: each one that has been quiet for a
+ * `pingInterval` (no heartbeat, no answer) is pinged; after a few failures in a row it is hung up on and reported. A peer whose last connection closes without a
  * goodbye is checked at once: a crashed process refuses the dial, and is reported within a round trip.
  * It replaces libp2p's connection monitor, which drops a connection after one failed ping and tells no one.
  */
@@ -105,9 +105,15 @@ export class Liveness {
         state = { nextPingAt: now + jitter(this.init.pingInterval), failures: 0, lastAnswer: now, pinging: false }
         this.peers.set(key, state)
       }
-      if (!state.pinging && now >= state.nextPingAt) {
-        this.pingConnected(peer, state)
+      if (state.pinging || now < state.nextPingAt) {
+        continue
       }
+      // a member heard from lately (its signed heartbeat, a request) needs no ping: ping the quiet ones
+      if (state.failures === 0 && now - (this.init.members.get(peer)?.lastSeen ?? 0) < this.init.pingInterval) {
+        state.nextPingAt = now + jitter(this.init.pingInterval)
+        continue
+      }
+      this.pingConnected(peer, state)
     }
     for (const key of this.peers.keys()) {
       if (!connected.has(key)) {

@@ -19,8 +19,8 @@ export interface Member {
   state: MemberState
   /** When the state last changed. */
   stateSince: number
-  /** Peer ids it was connected to, as of its last heartbeat. */
-  neighbours: string[]
+  /** Peer ids (binary) it was connected to, as of its last heartbeat. */
+  neighbours: Uint8Array[]
   /** Its current start's nonce (hex); empty until its own announcements arrive. */
   nonce: string
   /** The sequence number of its latest announcement of that start. */
@@ -50,7 +50,7 @@ export interface SelfReport extends Omit<Hearsay, 'lastSeen'> {
   seq: number
   sentAt: number
   heartbeatInterval: number
-  neighbours?: string[]
+  neighbours?: Uint8Array[]
 }
 
 export interface MembershipTiming {
@@ -140,6 +140,9 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       member = this.add({ ...report, lastSeen: now }, now)
     } else if (!live && (report.nonce === member.nonce ? report.seq <= member.seq : report.sentAt < member.sentAt)) {
       return false
+    } else if (!live && isGone(member) && report.nonce === member.nonce && report.sentAt <= member.stateSince) {
+      // sent before this node found it gone, arriving late by gossip: the same start, and no sign of life since
+      return false
     }
     const restarted = member.nonce !== '' && member.nonce !== report.nonce
     Object.assign(member, {
@@ -171,11 +174,11 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
 
   /**
    * The member left gracefully: it said goodbye, announced LEAVE (`seq`: its heartbeats sent before cannot revive
-   * it), or deregistered. Returns the member if it changed state.
+   * it), or deregistered (`nonce`: only that start of it). Returns the member if it changed state.
    */
-  markLeft (peerId: PeerId, seq = 0, now = Date.now()): Member | undefined {
+  markLeft (peerId: PeerId, seq = 0, now = Date.now(), nonce?: string): Member | undefined {
     const member = this.members.get(peerId.toString())
-    if (member == null || member.state === 'left') {
+    if (member == null || member.state === 'left' || (nonce != null && member.nonce !== '' && nonce !== member.nonce)) {
       return undefined
     }
     member.seq = Math.max(member.seq, seq)

@@ -6,7 +6,7 @@ import { sayGoodbye, type GoodbyeReason, type GoodbyeService } from '../protocol
 import { peerIdBytes, roleToWire } from '../protocols/wire.js'
 import { jitter } from '../random.js'
 import { Role as AnnouncementRole } from './pb/announcement.js'
-import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
+import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_DECLARED_INTERVAL, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { Liveness } from './liveness.js'
 import { Registrations } from './registrations.js'
 import type { MemberList } from './members.js'
@@ -22,7 +22,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 /** Each goodbye (and deregistration) of a leaving node is capped at this; they all run at once. */
 export const GOODBYE_TIMEOUT = 1_000
 /** Members per heartbeat interval: past this many, the interval stretches so heartbeat traffic stays constant. */
-const MEMBERS_PER_INTERVAL = 100
+const MEMBERS_PER_INTERVAL = 25
 /** Until its JOIN went out, a node looks for topic peers this often. */
 const JOIN_RETRY = 250
 const SWEEP_INTERVAL = 500
@@ -63,6 +63,8 @@ export class Membership {
   private readonly liveness: Liveness
   /** @internal The registry protocol, both sides. */
   readonly registrations: Registrations
+  /** What the validator read of each message, so that the handler does not read it again. */
+  private readonly validated = new WeakMap<Message, ReadAnnouncement | string>()
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES)
   private seq = 0
   private joined = false
@@ -84,7 +86,7 @@ export class Membership {
       remember: (peer, multiaddrs) => { this.remember(peer, multiaddrs) },
       check: async (peer) => this.liveness.check(peer),
       declareDead: (peer, why) => { this.declareDead(peer, why) },
-      onLeft: (peer) => { this.onGoodbye(peer, 'leaving', 'deregistered') },
+      onLeft: (peer) => { this.onDeregistered(peer) },
       onRefused: init.onRefused,
       log: init.log
     })
@@ -173,6 +175,18 @@ export class Membership {
     await this.announce('shutdown', { reason })
   }
 
+  /**
+   * A member deregistered. A bootstrap tells everyone: the member's own LEAVE reaches only the peers it is
+   * connected to, and a node that leaves right after joining may be connected to the bootstrap alone.
+   */
+  private onDeregistered (peer: PeerId): void {
+    const member = this.init.members.get(peer)
+    this.onGoodbye(peer, 'leaving', 'deregistered')
+    if (this.init.role === 'bootstrap' && member != null) {
+      void this.announce('left', { subject: peerIdBytes(peer), subjectNonce: member.nonce === '' ? undefined : fromHex(member.nonce, 'base16') })
+    }
+  }
+
   /** A peer said goodbye: it left, and is not to be redialed. */
   onGoodbye (peer: PeerId, reason: GoodbyeReason, message: string): void {
     if (this.init.members.markLeft(peer) != null) {
@@ -229,7 +243,8 @@ export class Membership {
 
   /** The base interval, stretched in big networks so that heartbeat traffic stays about constant. */
   private heartbeatInterval (): number {
-    return this.init.heartbeatInterval * Math.max(1, Math.ceil(this.init.members.live().length / MEMBERS_PER_INTERVAL))
+    const stretched = this.init.heartbeatInterval * Math.max(1, Math.ceil(this.init.members.live().length / MEMBERS_PER_INTERVAL))
+    return Math.min(stretched, MAX_DECLARED_INTERVAL)
   }
 
   /** JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. */
@@ -257,6 +272,7 @@ export class Membership {
   /** gossipsub topic validator: rejected announcements are not passed on, and cost their forwarder score. */
   private validate (_source: PeerId, msg: Message): TopicValidatorResult {
     const read = readAnnouncement(msg)
+    this.validated.set(msg, read)
     const refusal = typeof read === 'string' ? read : this.refusal(read)
     if (refusal == null) {
       return TopicValidatorResult.Accept
@@ -281,8 +297,8 @@ export class Membership {
         return 'it is too old (or from the future)'
       }
     }
-    if (read.kind === 'dead' && !this.registrations.isBootstrap(read.from) && !this.isOperator(read.from)) {
-      return 'only bootstraps may declare a member dead'
+    if ((read.kind === 'dead' || read.kind === 'left') && !this.registrations.isBootstrap(read.from) && !this.isOperator(read.from)) {
+      return 'only bootstraps may declare a member gone'
     }
     return undefined
   }
@@ -292,7 +308,7 @@ export class Membership {
     if (msg.topic !== this.topic) {
       return
     }
-    const read = readAnnouncement(msg)
+    const read = this.validated.get(msg) ?? readAnnouncement(msg)
     if (typeof read === 'string') {
       return
     }
@@ -316,6 +332,11 @@ export class Membership {
       }
       case 'dead':
         this.onDeadNotice(read)
+        break
+      case 'left':
+        if (read.subject != null && !read.subject.equals(this.init.libp2p.peerId)) {
+          this.init.members.markLeft(read.subject, 0, Date.now(), read.subjectNonce)
+        }
         break
       case 'shutdown':
         this.init.log('%p ordered a network shutdown: %s', read.from, read.reason)

@@ -37,6 +37,24 @@ export function readPeerId (bytes: Uint8Array | undefined): PeerId | undefined {
   }
 }
 
+const peerIdTexts = new Map<string, string | undefined>()
+const MAX_CACHED_PEER_IDS = 10_000
+
+/**
+ * A binary peer id as text, or undefined if it is not one. Cached: base58 is costly, and a heartbeat's neighbours
+ * are mostly the same peers each time.
+ */
+export function peerIdText (bytes: Uint8Array): string | undefined {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  if (!peerIdTexts.has(key)) {
+    if (peerIdTexts.size >= MAX_CACHED_PEER_IDS) {
+      peerIdTexts.clear()
+    }
+    peerIdTexts.set(key, readPeerId(bytes)?.toString())
+  }
+  return peerIdTexts.get(key)
+}
+
 /** A peer id as our wire messages carry it: its multihash. */
 export function peerIdBytes (peerId: PeerId): Uint8Array {
   return peerId.toMultihash().bytes

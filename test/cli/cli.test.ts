@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { CliProcess } from '../helpers.ts'
 
@@ -63,6 +66,18 @@ describe('a bootstrap and 3 node processes', () => {
     const { code } = await duplicate.exited
     assert.equal(code, 1)
     assert.match(duplicate.errors.join('\n'), /the name "cli-2" is already held by 12D3Koo/)
+  })
+
+  it('refuses a second process started with the key file of a running one', async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'p2p-node-')), 'node.key')
+    const first = start('node.js', [...HOST, '--bootstrap', bootstrapAddr, '--name', 'keyed', '--key-file', keyFile])
+    await first.waitForLine(/^ready:/)
+    const second = start('node.js', [...HOST, '--bootstrap', bootstrapAddr, '--name', 'keyed-again', '--key-file', keyFile])
+    const { code } = await second.exited
+    assert.equal(code, 1)
+    assert.match(second.errors.join('\n'), /another process with the key of 12D3Koo\w+ is already running/)
+    assert.equal((await first.stop('SIGTERM')).code, 0)
+    rmSync(dirname(keyFile), { recursive: true, force: true })
   })
 
   it('leaves gracefully on SIGTERM: the others show the leave at once', async () => {

@@ -11,10 +11,17 @@ const PEERS = Number(process.env.P2P_TEST_NODES ?? 30)
 
 /** Waits until every node of `nodes` passes `check` in one snapshot of the swarm. */
 async function waitForAll (swarm: Swarm, nodes: RemoteNode[], check: (snapshot: Snapshot) => boolean, message: string, timeout = 20_000, interval = 50): Promise<void> {
+  let failing: Snapshot[] = []
   await waitFor(async () => {
     const snapshots = await swarm.snapshot()
-    return nodes.every(node => check(snapshots.get(node.key)!))
-  }, message, timeout, interval)
+    failing = nodes.map(node => snapshots.get(node.key)!).filter(snapshot => !check(snapshot))
+    return failing.length === 0
+  }, message, timeout, interval).catch((err: Error) => {
+    const names = nodes.map(node => node.name)
+    const views = failing.slice(0, 5).map(snapshot => `${snapshot.name} (size ${snapshot.size}): ` +
+      names.filter(name => name !== snapshot.name && snapshot.states[name] !== 'alive').map(name => `${name} ${snapshot.states[name] ?? 'unknown'}`).join(', '))
+    throw new Error(`${err.message}; ${failing.length} nodes fail, e.g.\n${views.join('\n')}`)
+  })
 }
 
 /** A create() that must be refused; a node started by mistake is stopped, not leaked. */

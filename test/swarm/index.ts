@@ -14,6 +14,7 @@ export type Request = { id: number } & (
   | { op: 'snapshot' }
   | { op: 'announce', key: string, kind: 'join' | 'heartbeat' | 'leave' | 'dead' | 'shutdown', subject?: string, fields: Record<string, unknown> }
   | { op: 'reportDead', key: string, to: string, subject: string }
+  | { op: 'connections', key: string }
   | { op: 'stopAll' }
 )
 
@@ -40,14 +41,20 @@ export interface SwarmEvent {
 type Pending = { resolve: (value: any) => void, reject: (err: Error) => void }
 
 export class Swarm {
-  private readonly worker: Worker
+  private worker?: Worker
   private readonly pending = new Map<number, Pending>()
   private readonly nodes = new Map<string, RemoteNode>()
   private nextId = 0
 
-  constructor () {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url))
-    this.worker.on('message', (message: any) => {
+  /** The worker, started on first use: a swarm whose tests were all skipped starts no thread. */
+  private get thread (): Worker {
+    this.worker ??= this.startWorker()
+    return this.worker
+  }
+
+  private startWorker (): Worker {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url))
+    worker.on('message', (message: any) => {
       if (message.event === true) {
         this.nodes.get(message.key)?.events.push({ type: message.type, detail: message.detail, at: message.at })
         return
@@ -60,10 +67,11 @@ export class Swarm {
         pending?.reject(Object.assign(new Error(message.error?.message), message.error))
       }
     })
-    this.worker.on('error', err => {
+    worker.on('error', err => {
       for (const pending of this.pending.values()) pending.reject(err)
       this.pending.clear()
     })
+    return worker
   }
 
   /** @internal */
@@ -71,7 +79,7 @@ export class Swarm {
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.worker.postMessage({ ...request, id })
+      this.thread.postMessage({ ...request, id })
     })
   }
 
@@ -102,6 +110,9 @@ export class Swarm {
 
   /** Stops every node and the worker. */
   async stop (): Promise<void> {
+    if (this.worker == null) {
+      return
+    }
     await this.request({ op: 'stopAll' }).catch(() => {})
     await this.worker.terminate()
   }
@@ -146,6 +157,16 @@ export class RemoteNode {
   /** Reports `subject` dead to `to` over the registry protocol; resolves with the answer's status. */
   async reportDead (to: RemoteNode, subject: RemoteNode): Promise<string> {
     return this.swarm.request({ op: 'reportDead', key: this.key, to: to.key, subject: subject.key })
+  }
+
+  /** This node's open connections: the remote peer id, and the protocol of each stream on it. */
+  async connections (): Promise<Array<{ peer: string, streams: string[] }>> {
+    return this.swarm.request({ op: 'connections', key: this.key })
+  }
+
+  /** The messages this node received. */
+  messages (): any[] {
+    return this.events.filter(evt => evt.type === 'message').map(evt => evt.detail)
   }
 
   /** Texts of the messages this node received. */

@@ -78,6 +78,14 @@ async function handle (request: Request): Promise<unknown> {
       })
       return response.status
     }
+    case 'connections': {
+      // libp2p-level facts the node's API does not give: its connected peers, and streams of a protocol to each
+      const { libp2p } = node(request.key)
+      return libp2p.getConnections().map(connection => ({
+        peer: connection.remotePeer.toString(),
+        streams: connection.streams.map(stream => stream.protocol ?? '')
+      }))
+    }
     case 'stopAll':
       await Promise.all([...nodes.values()].map(async n => n.stop()))
       return undefined

@@ -78,6 +78,16 @@ describe('the membership view', () => {
     assert.deepEqual(events, ['join amy'])
   })
 
+  it('does not revive a dead member on its heartbeat sent before the verdict, only on a later one', async () => {
+    const { list, other } = await setup()
+    list.selfReport(report(other, { seq: 1, sentAt: T }), T)
+    list.markDead(other, 'aa', T + 100)
+    assert.equal(list.selfReport(report(other, { seq: 2, sentAt: T + 50 }), T + 200), false, 'a late copy of an old heartbeat')
+    assert.equal(list.get(other)?.state, 'dead')
+    assert.ok(list.selfReport(report(other, { seq: 3, sentAt: T + 300 }), T + 300))
+    assert.equal(list.get(other)?.state, 'alive')
+  })
+
   it('marks a member dead only for the start that was found dead', async () => {
     const { list, other } = await setup()
     list.selfReport(report(other, { nonce: 'bb' }), T)

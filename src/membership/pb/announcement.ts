@@ -51,7 +51,8 @@ export namespace Announcement {
     HEARTBEAT = 'HEARTBEAT',
     LEAVE = 'LEAVE',
     DEAD = 'DEAD',
-    SHUTDOWN = 'SHUTDOWN'
+    SHUTDOWN = 'SHUTDOWN',
+    LEFT = 'LEFT'
   }
 
   enum __KindValues {
@@ -60,7 +61,8 @@ export namespace Announcement {
     HEARTBEAT = 2,
     LEAVE = 3,
     DEAD = 4,
-    SHUTDOWN = 5
+    SHUTDOWN = 5,
+    LEFT = 6
   }
 
   export namespace Kind {
