@@ -1,7 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createNode, type NodeInit, type P2PNode } from '../dist/index.js'
 
 export const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
 
@@ -14,28 +13,6 @@ export async function waitFor (condition: () => boolean | Promise<boolean>, mess
     }
     await new Promise(resolve => setTimeout(resolve, interval))
   }
-}
-
-export interface TestNetwork {
-  bootstrap: P2PNode
-  nodes: P2PNode[]
-  all: P2PNode[]
-  stop: () => Promise<void>
-}
-
-/** A bootstrap and `count` peers in this process, on 127.0.0.1 port 0. */
-export async function startNetwork (count: number, init: NodeInit = {}): Promise<TestNetwork> {
-  const bootstrap = await createNode({ ...init, role: 'bootstrap' })
-  const nodes = await Promise.all(Array.from({ length: count }, async (_, i) =>
-    createNode({ ...init, name: `node-${i + 1}`, bootstrap: bootstrap.multiaddrs })))
-  const all = [bootstrap, ...nodes]
-  return { bootstrap, nodes, all, stop: async () => { await Promise.all(all.map(async node => node.stop())) } }
-}
-
-/** Every peer has `minPeers` connections to other peers and a mesh of at least `minMesh`. */
-export async function waitForMesh (nodes: P2PNode[], minPeers: number, minMesh: number, timeout = 60_000): Promise<void> {
-  await waitFor(() => nodes.every(node => node.peerConnections() >= minPeers && node.meshPeers() >= minMesh),
-    `every node with ${minPeers} peer connections and ${minMesh} mesh peers`, timeout)
 }
 
 /** A CLI process whose output lines are collected, with a way to wait for one. */
