@@ -52,6 +52,11 @@ export interface NodeInit {
    * Peer ids that may order a network shutdown. Default: the bootstraps' peer ids (a bootstrap's own included).
    */
   operators?: string[]
+  /**
+   * A broadcast or direct message sent longer ago than this, by its sender's clock (or as far ahead), is refused as
+   * a possible replay; message ids are remembered this long. Default: 60000 ms.
+   */
+  replayWindow?: number
 }
 
 /** Every default, in one place. */
@@ -69,7 +74,8 @@ export const DEFAULTS = {
   heartbeatInterval: 5_000,
   suspectAfter: 3,
   deadAfter: 6,
-  pingInterval: 5_000
+  pingInterval: 5_000,
+  replayWindow: 60_000
 } as const
 
 /** createNode()'s options once checked and completed. */
@@ -95,12 +101,13 @@ export interface NodeConfig {
   pingInterval: number
   /** Given explicitly; absent means the default (the bootstraps). */
   operators?: PeerId[]
+  replayWindow: number
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
   'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval',
-  'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'operators'
+  'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'operators', 'replayWindow'
 ])
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -177,7 +184,8 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     suspectAfter,
     deadAfter,
     pingInterval: integer('pingInterval', init.pingInterval, DEFAULTS.pingInterval, 100, 600_000),
-    operators: init.operators === undefined ? undefined : peerIdList('operators', init.operators)
+    operators: init.operators === undefined ? undefined : peerIdList('operators', init.operators),
+    replayWindow: integer('replayWindow', init.replayWindow, DEFAULTS.replayWindow, 1_000, 600_000)
   }
 }
 

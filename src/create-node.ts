@@ -87,7 +87,8 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
         protocolPrefix: config.protocolPrefix,
         timeout: config.requestTimeout,
         maxMessageBytes: config.maxMessageBytes,
-        name: () => self().name
+        name: () => self().name,
+        refusal: async (from, message) => self().refusal(from, message.senderName, message.id, message.sentAt)
       }),
       networkSize: networkSize({
         protocolPrefix: config.protocolPrefix,

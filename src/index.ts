@@ -1,7 +1,7 @@
 /** p2p-node: a peer-to-peer network on js-libp2p. The public API. */
 export { createNode } from './create-node.js'
 export { P2PNode } from './p2p-node.js'
-export type { BroadcastResult, MemberInfo, NetworkStatus, ShutdownOrder, NodeMessage, NodeServices, P2PNodeEvents, SendResult } from './p2p-node.js'
+export type { BroadcastResult, MemberInfo, NetworkStatus, RejectedMessage, ShutdownOrder, NodeMessage, NodeServices, P2PNodeEvents, SendResult } from './p2p-node.js'
 export { DEFAULTS } from './config.js'
 export type { NodeInit, Role } from './config.js'
 export type { NodeStatus } from './protocols/status/index.js'

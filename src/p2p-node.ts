@@ -5,7 +5,9 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { randomBytes } from '@libp2p/crypto'
 import { ConnectionKeeper } from './discovery/connection-keeper.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
-import { broadcastTopic, broadcastValidator, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+import { broadcastTopic, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+import { SenderCheck } from './membership/sender-check.js'
+import { TopicValidatorResult } from '@libp2p/interface'
 import { Membership } from './membership/membership.js'
 import { queryNetworkSize, type NetworkSize, type NetworkSizeService } from './protocols/network-size/index.js'
 import { queryStatus, type NodeStatus, type StatusService } from './protocols/status/index.js'
@@ -20,7 +22,7 @@ import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
 import type { RegistryService } from './protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Libp2p, Message, PeerId, PeerInfo } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
 // a type, not an interface: libp2p's ServiceMap wants an index signature, which only type aliases get implicitly
@@ -86,9 +88,22 @@ export interface NetworkStatus {
   messages: {
     sent: { broadcast: number, direct: number }
     received: { broadcast: number, direct: number }
+    /** Messages refused: malformed, from a sender that is not a live member, claiming another name, or replays. */
+    rejected: { broadcast: number, direct: number }
     /** Membership announcements refused: malformed, or not allowed from their sender (forged DEAD or shutdown). */
     rejectedAnnouncements: number
   }
+}
+
+/** A message this node refused, and why. */
+export interface RejectedMessage {
+  kind: 'broadcast' | 'direct'
+  /** The authenticated sender; undefined for an unsigned broadcast. */
+  from?: PeerId
+  /** The name the sender claimed. */
+  fromName: string
+  id: string
+  reason: string
 }
 
 export interface ShutdownOrder {
@@ -117,6 +132,8 @@ export interface P2PNodeEvents extends MemberEvents {
   'peer:disconnect': CustomEvent<PeerId>
   /** A peer node has joined the broadcast mesh: its broadcasts now travel through it. Once per start; never for a bootstrap. */
   ready: CustomEvent<void>
+  /** A broadcast or direct message was refused; `reason` says why. Counted in networkStatus().messages.rejected. */
+  'message:rejected': CustomEvent<RejectedMessage>
   /** An operator ordered the network to shut down: this node is leaving. */
   shutdown: CustomEvent<ShutdownOrder>
   /**
@@ -142,7 +159,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly memberList: MemberList
   private readonly keeper: ConnectionKeeper
   private readonly topic: string
-  private readonly counters = { sentBroadcast: 0, sentDirect: 0, receivedBroadcast: 0, receivedDirect: 0 }
+  private readonly counters = { sentBroadcast: 0, sentDirect: 0, receivedBroadcast: 0, receivedDirect: 0, rejectedBroadcast: 0, rejectedDirect: 0 }
+  private readonly senderCheck: SenderCheck
   private startedAt = 0
   private ready = false
   private stopping?: Promise<void>
@@ -193,6 +211,13 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       },
       log: libp2p.logger.forComponent('p2p-node:membership')
     })
+    this.senderCheck = new SenderCheck({
+      members,
+      lookUp: async (peer) => this.membership.registrations.lookUp(peer),
+      replayWindow: config.replayWindow
+    })
+    this.validateBroadcast = this.validateBroadcast.bind(this)
+    this.onRejectedDirect = this.onRejectedDirect.bind(this)
     this.onGossipMessage = this.onGossipMessage.bind(this)
     this.checkReady = this.checkReady.bind(this)
     this.onDirectMessage = this.onDirectMessage.bind(this)
@@ -230,11 +255,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     this.stopping = undefined
     this.ready = false
     const pubsub = this.libp2p.services.pubsub
-    pubsub.topicValidators.set(this.topic, broadcastValidator(this.config.maxMessageBytes))
+    pubsub.topicValidators.set(this.topic, this.validateBroadcast)
     pubsub.addEventListener('gossipsub:message', this.onGossipMessage)
     pubsub.addEventListener('gossipsub:graft', this.checkReady)
     pubsub.addEventListener('gossipsub:heartbeat', this.checkReady)
     this.libp2p.services.messages.addEventListener('message', this.onDirectMessage)
+    this.libp2p.services.messages.addEventListener('rejected', this.onRejectedDirect)
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
       this.libp2p.addEventListener(event, this.forward)
     }
@@ -303,6 +329,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     pubsub.removeEventListener('gossipsub:graft', this.checkReady)
     pubsub.removeEventListener('gossipsub:heartbeat', this.checkReady)
     this.libp2p.services.messages.removeEventListener('message', this.onDirectMessage)
+    this.libp2p.services.messages.removeEventListener('rejected', this.onRejectedDirect)
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
       this.libp2p.removeEventListener(event, this.forward)
     }
@@ -393,6 +420,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       messages: {
         sent: { broadcast: sentBroadcast, direct: sentDirect },
         received: { broadcast: receivedBroadcast, direct: receivedDirect },
+        rejected: { broadcast: this.counters.rejectedBroadcast, direct: this.counters.rejectedDirect },
         rejectedAnnouncements: this.membership.rejected
       }
     }
@@ -426,7 +454,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       connections: this.libp2p.getConnections().length,
       knownPeers: this.memberList.live().length,
       meshPeers: this.meshPeers(),
-      networkSize: this.membership.networkSize().size
+      networkSize: this.membership.networkSize().size,
+      rejectedMessages: this.counters.rejectedBroadcast + this.counters.rejectedDirect
     }
   }
 
@@ -468,6 +497,39 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     if (!this.isStarted) {
       throw new NotStartedError()
     }
+  }
+
+  /** @internal Why a message must be refused (sender, name, replay), or undefined to deliver it. */
+  async refusal (from: PeerId, senderName: string, id: string, sentAt: number): Promise<string | undefined> {
+    return this.senderCheck.refusal(from, senderName, id, sentAt)
+  }
+
+  /**
+   * gossipsub topic validator of the broadcast topic: a malformed broadcast, or one from a sender that is not a live
+   * member, claims another name or is a replay, is rejected, so the peer that forwarded it loses score.
+   */
+  private async validateBroadcast (_propagationSource: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const accepted = readBroadcast(msg, this.config.maxMessageBytes)
+    const reason = accepted == null
+      ? 'malformed broadcast'
+      : await this.senderCheck.refusal(accepted.from, accepted.envelope.senderName, uint8ArrayToString(accepted.envelope.id, 'base16'), accepted.envelope.sentAt)
+    if (reason == null) {
+      return TopicValidatorResult.Accept
+    }
+    this.counters.rejectedBroadcast++
+    const from = msg.type === 'signed' ? msg.from : undefined
+    this.libp2p.logger.forComponent('p2p-node:verify')('rejected a broadcast from %s: %s', from?.toString() ?? 'an unsigned sender', reason)
+    this.safeDispatchEvent('message:rejected', {
+      detail: { kind: 'broadcast', from, fromName: accepted?.envelope.senderName ?? '', id: accepted == null ? '' : uint8ArrayToString(accepted.envelope.id, 'base16'), reason }
+    })
+    return TopicValidatorResult.Reject
+  }
+
+  private onRejectedDirect (evt: CustomEvent<{ id: string, from: PeerId, senderName: string, reason: string }>): void {
+    const { id, from, senderName, reason } = evt.detail
+    this.counters.rejectedDirect++
+    this.libp2p.logger.forComponent('p2p-node:verify')('rejected a direct message from %p: %s', from, reason)
+    this.safeDispatchEvent('message:rejected', { detail: { kind: 'direct', from, fromName: senderName, id, reason } })
   }
 
   private onGossipMessage (evt: CustomEvent<GossipsubMessage>): void {

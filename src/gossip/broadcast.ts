@@ -3,7 +3,6 @@
  * options that make one host hold dozens of nodes without weakening what protects real networks.
  */
 import { createHash } from 'node:crypto'
-import { TopicValidatorResult } from '@libp2p/interface'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import { isValidName } from '../config.js'
 import { membershipTopic } from '../membership/announcements.js'
@@ -36,6 +35,8 @@ export function gossipsubOptions (config: NodeConfig): Partial<GossipsubOpts> {
     allowPublishToZeroTopicPeers: true,
     allowedTopics: [topic, membershipTopic(config.protocolPrefix)],
     fastMsgIdFn,
+    // duplicates are dropped for twice the replay window: a copy older than that is refused by its timestamp
+    seenTTL: 2 * config.replayWindow,
     // IDONTWANT saves bandwidth on large messages; for heartbeats and short broadcasts it only doubles the frames
     idontwantMinDataSize: 16 * 1024,
     // gossipsub's decode limits are unlimited by default: a peer could make us track any number of topics or ids
@@ -87,10 +88,4 @@ export function readBroadcast (msg: Message, maxMessageBytes: number): { from: P
     return undefined
   }
   return { from: msg.from, envelope }
-}
-
-/** gossipsub topic validator: malformed broadcasts are rejected, so the peer that forwarded them loses score. */
-export function broadcastValidator (maxMessageBytes: number) {
-  return (_propagationSource: PeerId, msg: Message): TopicValidatorResult =>
-    readBroadcast(msg, maxMessageBytes) == null ? TopicValidatorResult.Reject : TopicValidatorResult.Accept
 }

@@ -40,6 +40,9 @@ export interface RegistrationsInit {
   log: Logger
 }
 
+/** A lookup holds up a message's delivery: it gets 2 s per bootstrap. */
+const LOOKUP_TIMEOUT = 2_000
+
 interface Registration {
   nonce: string
   connection: Connection
@@ -112,6 +115,25 @@ export class Registrations {
     }
   }
 
+  /**
+   * Asks the connected bootstraps whether `peer` is a live member: resolves with its registered name, or undefined
+   * if none of them knows it.
+   */
+  async lookUp (peer: PeerId): Promise<string | undefined> {
+    for (const bootstrap of this.connectedBootstraps()) {
+      try {
+        const { response } = await this.init.libp2p.services.registry.ask(bootstrap,
+          { ...this.request(RegistryRequest.Kind.LOOKUP), subject: peerIdBytes(peer) }, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT) })
+        if (response.status === RegistryResponse.Status.OK && response.name != null) {
+          return response.name
+        }
+      } catch (err: any) {
+        this.init.log('looking up %p with %p failed: %s', peer, bootstrap, err.message)
+      }
+    }
+    return undefined
+  }
+
   /** Drops the registrations of members that are gone. */
   sweep (): void {
     for (const key of this.registrations.keys()) {
@@ -140,6 +162,13 @@ export class Registrations {
       }
       case RegistryRequest.Kind.REPORT_DEAD:
         return this.handleReport(request, connection.remotePeer)
+      case RegistryRequest.Kind.LOOKUP: {
+        const subject = readPeerId(request.subject)
+        const member = subject == null ? undefined : this.init.members.get(subject)
+        return member == null || isGone(member)
+          ? { status: RegistryResponse.Status.UNKNOWN }
+          : { status: RegistryResponse.Status.OK, name: member.name }
+      }
       default:
         return { status: RegistryResponse.Status.REJECTED, error: 'unknown request' }
     }

@@ -15,6 +15,9 @@ export type Request = { id: number } & (
   | { op: 'announce', key: string, kind: 'join' | 'heartbeat' | 'leave' | 'dead' | 'shutdown', subject?: string, fields: Record<string, unknown> }
   | { op: 'reportDead', key: string, to: string, subject: string }
   | { op: 'connections', key: string }
+  | { op: 'forgeBroadcast', key: string, text: string, senderName?: string, sentAt?: number, messageId?: string }
+  | { op: 'forgeDirect', key: string, to: string, text: string, senderName?: string, sentAt?: number, messageId?: string }
+  | { op: 'dial', key: string, to: string }
   | { op: 'stopAll' }
 )
 
@@ -162,6 +165,21 @@ export class RemoteNode {
   /** This node's open connections: the remote peer id, and the protocol of each stream on it. */
   async connections (): Promise<Array<{ peer: string, streams: string[] }>> {
     return this.swarm.request({ op: 'connections', key: this.key })
+  }
+
+  /** Publishes a broadcast envelope of the test's making (name, time, id), signed with this node's own key. */
+  async forgeBroadcast (text: string, fields: { senderName?: string, sentAt?: number, messageId?: string } = {}): Promise<number> {
+    return this.swarm.request({ op: 'forgeBroadcast', key: this.key, text, ...fields })
+  }
+
+  /** Sends `to` a direct message frame of the test's making; resolves with the acknowledgement's status. */
+  async forgeDirect (to: RemoteNode, text: string, fields: { senderName?: string, sentAt?: number, messageId?: string } = {}): Promise<string> {
+    return this.swarm.request({ op: 'forgeDirect', key: this.key, to: to.key, text, ...fields })
+  }
+
+  /** Connects to `to` directly, whatever discovery would do. */
+  async dial (to: RemoteNode): Promise<void> {
+    await this.swarm.request({ op: 'dial', key: this.key, to: to.key })
   }
 
   /** The messages this node received. */

@@ -10,11 +10,15 @@ import { createNode, type P2PNode } from '../../dist/index.js'
 import { Announcement, KIND_TO_WIRE, membershipTopic } from '../../dist/membership/announcements.js'
 import { RegistryRequest } from '../../dist/protocols/registry/index.js'
 import { peerIdBytes } from '../../dist/protocols/wire.js'
+import { broadcastTopic, encodeBroadcast } from '../../dist/gossip/broadcast.js'
+import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
+import * as lp from 'it-length-prefixed'
+import { pipe } from 'it-pipe'
 import type { Request, Snapshot } from './index.ts'
 
 const nodes = new Map<string, P2PNode>()
 let nextKey = 0
-const EVENTS = ['message', 'member:join', 'member:leave', 'member:dead', 'member:suspect', 'shutdown', 'refused', 'ready'] as const
+const EVENTS = ['message', 'message:rejected', 'member:join', 'member:leave', 'member:dead', 'member:suspect', 'shutdown', 'refused', 'ready'] as const
 
 /** Values made cloneable: peer ids as strings, errors as their name, message and reason. */
 function plain (value: any): any {
@@ -86,6 +90,38 @@ async function handle (request: Request): Promise<unknown> {
         streams: connection.streams.map(stream => stream.protocol ?? '')
       }))
     }
+    case 'forgeBroadcast': {
+      // a broadcast envelope of the caller's making, signed (gossipsub) with this node's own key
+      const from = node(request.key)
+      const result = await from.libp2p.services.pubsub.publish(broadcastTopic('p2p-node'), encodeBroadcast({
+        id: request.messageId != null ? Uint8Array.from(Buffer.from(request.messageId, 'hex')) : randomBytes(16),
+        payload: new TextEncoder().encode(request.text),
+        senderName: request.senderName ?? from.name,
+        sentAt: request.sentAt ?? Date.now()
+      }))
+      return result.recipients.length
+    }
+    case 'forgeDirect': {
+      // a direct message frame of the caller's making, on a stream of this node's own: resolves with the ack's status
+      const from = node(request.key)
+      const stream = await from.libp2p.dialProtocol(node(request.to).peerId, '/p2p-node/message/1.0.0')
+      const frame = DirectMessage.encode({
+        id: request.messageId != null ? Uint8Array.from(Buffer.from(request.messageId, 'hex')) : randomBytes(16),
+        payload: new TextEncoder().encode(request.text),
+        senderName: request.senderName ?? from.name,
+        sentAt: request.sentAt ?? Date.now()
+      })
+      return pipe([frame], (source) => lp.encode(source), stream, (source) => lp.decode(source), async (source) => {
+        for await (const reply of source) {
+          await stream.close()
+          return DirectMessageAck.decode(reply.subarray()).status
+        }
+        return 'no ack'
+      })
+    }
+    case 'dial':
+      await node(request.key).libp2p.dial(node(request.to).libp2p.getMultiaddrs())
+      return undefined
     case 'stopAll':
       await Promise.all([...nodes.values()].map(async n => n.stop()))
       return undefined

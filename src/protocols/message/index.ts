@@ -30,6 +30,8 @@ export interface ReceivedDirectMessage {
 
 export interface MessageServiceEvents {
   message: CustomEvent<ReceivedDirectMessage>
+  /** A message was refused: its sender is not a live member, claims another name, or it is a replay. */
+  rejected: CustomEvent<{ id: string, from: PeerId, senderName: string, reason: string }>
 }
 
 export interface MessageInit {
@@ -39,6 +41,8 @@ export interface MessageInit {
   maxMessageBytes: number
   /** This node's name, as it tells its receivers. */
   name: () => string
+  /** Why a message from `from` must be refused, or undefined to accept it. */
+  refusal: (from: PeerId, message: { id: string, senderName: string, sentAt: number }) => Promise<string | undefined>
 }
 
 export interface MessageComponents {

@@ -22,6 +22,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
   private readonly maxMessageBytes: number
   private readonly maxFrameBytes: number
   private readonly name: () => string
+  private readonly refusal: MessageInit['refusal']
   private readonly log: Logger
   private readonly channels = new Map<string, Promise<OutboundChannel>>()
   private started = false
@@ -34,6 +35,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
     this.maxMessageBytes = init.maxMessageBytes
     this.maxFrameBytes = init.maxMessageBytes + FRAME_OVERHEAD_BYTES
     this.name = init.name
+    this.refusal = init.refusal
     this.log = components.logger.forComponent('p2p-node:message')
     this.handleStream = this.handleStream.bind(this)
   }
@@ -134,7 +136,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
     const from = connection.remotePeer
-    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log }, (frame): Reply => {
+    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log }, async (frame): Promise<Reply> => {
       let message: DirectMessage
       try {
         message = DirectMessage.decode(frame)
@@ -149,9 +151,15 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
       if (message.payload.byteLength > this.maxMessageBytes) {
         return ack(message.id, DirectMessageAck.Status.TOO_LARGE, `the maximum is ${this.maxMessageBytes} bytes`)
       }
+      const id = toHex(message.id, 'base16')
+      const refusal = await this.refusal(from, { id, senderName: message.senderName, sentAt: message.sentAt })
+      if (refusal != null) {
+        this.safeDispatchEvent('rejected', { detail: { id, from, senderName: message.senderName, reason: refusal } })
+        return ack(message.id, DirectMessageAck.Status.REJECTED, refusal)
+      }
       this.safeDispatchEvent('message', {
         detail: {
-          id: toHex(message.id, 'base16'),
+          id,
           from,
           senderName: message.senderName,
           payload: message.payload,

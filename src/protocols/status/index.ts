@@ -28,6 +28,8 @@ export interface NodeStatus {
   meshPeers: number
   /** Live members of the network in this node's view, itself included. */
   networkSize: number
+  /** Broadcasts and direct messages this node refused: unknown or spoofed sender, replay. */
+  rejectedMessages: number
 }
 
 export type StatusService = RequestResponseService<StatusRequest, StatusResponse>
@@ -62,7 +64,8 @@ function toWire (status: NodeStatus): StatusResponse {
     connections: status.connections,
     knownPeers: status.knownPeers,
     meshPeers: status.meshPeers,
-    networkSize: status.networkSize
+    networkSize: status.networkSize,
+    rejectedMessages: status.rejectedMessages
   }
 }
 
@@ -85,6 +88,7 @@ function fromWire (response: StatusResponse): NodeStatus {
     connections: response.connections,
     knownPeers: response.knownPeers,
     meshPeers: response.meshPeers,
-    networkSize: response.networkSize
+    networkSize: response.networkSize,
+    rejectedMessages: response.rejectedMessages
   }
 }

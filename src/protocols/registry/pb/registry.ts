@@ -43,14 +43,16 @@ export namespace RegistryRequest {
     UNSPECIFIED = 'UNSPECIFIED',
     REGISTER = 'REGISTER',
     DEREGISTER = 'DEREGISTER',
-    REPORT_DEAD = 'REPORT_DEAD'
+    REPORT_DEAD = 'REPORT_DEAD',
+    LOOKUP = 'LOOKUP'
   }
 
   enum __KindValues {
     UNSPECIFIED = 0,
     REGISTER = 1,
     DEREGISTER = 2,
-    REPORT_DEAD = 3
+    REPORT_DEAD = 3,
+    LOOKUP = 4
   }
 
   export namespace Kind {
@@ -172,6 +174,7 @@ export namespace RegistryRequest {
 export interface RegistryResponse {
   status: RegistryResponse.Status
   error?: string
+  name?: string
 }
 
 export namespace RegistryResponse {
@@ -181,7 +184,8 @@ export namespace RegistryResponse {
     NAME_TAKEN = 'NAME_TAKEN',
     DUPLICATE_KEY = 'DUPLICATE_KEY',
     ALIVE = 'ALIVE',
-    REJECTED = 'REJECTED'
+    REJECTED = 'REJECTED',
+    UNKNOWN = 'UNKNOWN'
   }
 
   enum __StatusValues {
@@ -190,7 +194,8 @@ export namespace RegistryResponse {
     NAME_TAKEN = 2,
     DUPLICATE_KEY = 3,
     ALIVE = 4,
-    REJECTED = 5
+    REJECTED = 5,
+    UNKNOWN = 6
   }
 
   export namespace Status {
@@ -218,6 +223,11 @@ export namespace RegistryResponse {
           w.string(obj.error)
         }
 
+        if (obj.name != null) {
+          w.uint32(26)
+          w.string(obj.name)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -238,6 +248,10 @@ export namespace RegistryResponse {
             }
             case 2: {
               obj.error = reader.string()
+              break
+            }
+            case 3: {
+              obj.name = reader.string()
               break
             }
             default: {

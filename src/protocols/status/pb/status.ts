@@ -68,6 +68,7 @@ export interface StatusResponse {
   knownPeers: number
   meshPeers: number
   networkSize: number
+  rejectedMessages: number
 }
 
 export namespace StatusResponse {
@@ -150,6 +151,11 @@ export namespace StatusResponse {
           w.uint32(obj.networkSize)
         }
 
+        if ((obj.rejectedMessages != null && obj.rejectedMessages !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.rejectedMessages)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -164,7 +170,8 @@ export namespace StatusResponse {
           connections: 0,
           knownPeers: 0,
           meshPeers: 0,
-          networkSize: 0
+          networkSize: 0,
+          rejectedMessages: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -215,6 +222,10 @@ export namespace StatusResponse {
             }
             case 10: {
               obj.networkSize = reader.uint32()
+              break
+            }
+            case 11: {
+              obj.rejectedMessages = reader.uint32()
               break
             }
             default: {

@@ -1,0 +1,93 @@
+import type { MemberList } from './members.js'
+import type { PeerId } from '@libp2p/interface'
+
+/** A sender the view does not know is looked up with the bootstraps; the answer is kept this long. */
+const LOOKUP_CACHE_MS = 10_000
+/** Message ids remembered for replay detection, at most; past it the oldest are dropped. */
+const MAX_REMEMBERED_IDS = 200_000
+
+export interface SenderCheckInit {
+  members: MemberList
+  /** Asks the bootstraps whether `peer` is a live member, and under which name. */
+  lookUp: (peer: PeerId) => Promise<string | undefined>
+  /** A message sent longer ago than this (or this far in the future, by the sender's clock) is refused. */
+  replayWindow: number
+}
+
+/**
+ * Decides whether a message may be delivered: it must come from a live member of the network (asking the
+ * bootstraps about a sender this node does not know), carry that member's registered name, be sent within the
+ * replay window, and not repeat a message id already delivered from that sender within the window.
+ * The sender is authenticated before this runs: the gossipsub signature, or the Noise-authenticated connection.
+ */
+export class SenderCheck {
+  private readonly init: SenderCheckInit
+  /** `${sender}/${id}` -> when it may be forgotten. Insertion order is expiry order. */
+  private readonly delivered = new Map<string, number>()
+  private readonly lookups = new Map<string, { name?: string, until: number, pending?: Promise<string | undefined> }>()
+
+  constructor (init: SenderCheckInit) {
+    this.init = init
+  }
+
+  /** Resolves with the reason to refuse the message, or undefined to deliver it (and remember its id). */
+  async refusal (from: PeerId, claimedName: string, id: string, sentAt: number, now = Date.now()): Promise<string | undefined> {
+    const { replayWindow } = this.init
+    if (Math.abs(now - sentAt) > replayWindow) {
+      return `sent ${Math.round((now - sentAt) / 1000)} s ago, outside the ${replayWindow / 1000} s replay window`
+    }
+    this.forgetExpired(now)
+    const key = `${from.toString()}/${id}`
+    if (this.delivered.has(key)) {
+      return `a replay of message ${id}`
+    }
+    const name = await this.memberName(from)
+    if (name == null) {
+      return 'the sender is not a live member of the network'
+    }
+    if (name !== claimedName) {
+      return `the sender claims the name "${claimedName}" but is registered as "${name}"`
+    }
+    if (this.delivered.has(key)) {
+      return `a replay of message ${id}` // a copy that arrived while the sender was looked up
+    }
+    this.delivered.set(key, now + replayWindow)
+    if (this.delivered.size > MAX_REMEMBERED_IDS) {
+      this.delivered.delete(this.delivered.keys().next().value as string)
+    }
+    return undefined
+  }
+
+  /** The name `peer` is a live member under, from the view or the bootstraps; undefined if it is none. */
+  private async memberName (peer: PeerId): Promise<string | undefined> {
+    const member = this.init.members.get(peer)
+    if (member != null) {
+      return member.state === 'alive' || member.state === 'suspect' ? member.name : undefined
+    }
+    const key = peer.toString()
+    const now = Date.now()
+    let cached = this.lookups.get(key)
+    if (cached == null || (cached.pending == null && cached.until < now)) {
+      const pending = this.init.lookUp(peer).catch(() => undefined)
+      cached = { until: now + LOOKUP_CACHE_MS, pending }
+      this.lookups.set(key, cached)
+      const entry = cached
+      void pending.then(name => { entry.name = name; entry.pending = undefined })
+    }
+    return cached.pending ?? cached.name
+  }
+
+  private forgetExpired (now: number): void {
+    for (const [key, until] of this.delivered) {
+      if (until > now) {
+        break
+      }
+      this.delivered.delete(key)
+    }
+    if (this.lookups.size > 10_000) {
+      for (const [key, entry] of this.lookups) {
+        if (entry.pending == null && entry.until < now) this.lookups.delete(key)
+      }
+    }
+  }
+}
