@@ -22,7 +22,7 @@ import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
 import type { RegistryService } from './protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, Message, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Libp2p, Logger, Message, PeerId, PeerInfo } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
 // a type, not an interface: libp2p's ServiceMap wants an index signature, which only type aliases get implicitly
@@ -161,6 +161,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly topic: string
   private readonly counters = { sentBroadcast: 0, sentDirect: 0, receivedBroadcast: 0, receivedDirect: 0, rejectedBroadcast: 0, rejectedDirect: 0 }
   private readonly senderCheck: SenderCheck
+  private readonly verifyLog: Logger
   private startedAt = 0
   private ready = false
   private stopping?: Promise<void>
@@ -216,6 +217,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       lookUp: async (peer) => this.membership.registrations.lookUp(peer),
       replayWindow: config.replayWindow
     })
+    this.verifyLog = libp2p.logger.forComponent('p2p-node:verify')
     this.validateBroadcast = this.validateBroadcast.bind(this)
     this.onRejectedDirect = this.onRejectedDirect.bind(this)
     this.onGossipMessage = this.onGossipMessage.bind(this)
@@ -506,30 +508,31 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   /**
    * gossipsub topic validator of the broadcast topic: a malformed broadcast, or one from a sender that is not a live
-   * member, claims another name or is a replay, is rejected, so the peer that forwarded it loses score.
+   * member, claims another name or is a replay, is rejected: not delivered here, nor passed on.
    */
   private async validateBroadcast (_propagationSource: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const accepted = readBroadcast(msg, this.config.maxMessageBytes)
+    const id = accepted == null ? '' : uint8ArrayToString(accepted.envelope.id, 'base16')
     const reason = accepted == null
       ? 'malformed broadcast'
-      : await this.senderCheck.refusal(accepted.from, accepted.envelope.senderName, uint8ArrayToString(accepted.envelope.id, 'base16'), accepted.envelope.sentAt)
+      : await this.senderCheck.refusal(accepted.from, accepted.envelope.senderName, id, accepted.envelope.sentAt)
     if (reason == null) {
       return TopicValidatorResult.Accept
     }
     this.counters.rejectedBroadcast++
-    const from = msg.type === 'signed' ? msg.from : undefined
-    this.libp2p.logger.forComponent('p2p-node:verify')('rejected a broadcast from %s: %s', from?.toString() ?? 'an unsigned sender', reason)
-    this.safeDispatchEvent('message:rejected', {
-      detail: { kind: 'broadcast', from, fromName: accepted?.envelope.senderName ?? '', id: accepted == null ? '' : uint8ArrayToString(accepted.envelope.id, 'base16'), reason }
-    })
+    this.reportRejection({ kind: 'broadcast', from: msg.type === 'signed' ? msg.from : undefined, fromName: accepted?.envelope.senderName ?? '', id, reason })
     return TopicValidatorResult.Reject
   }
 
   private onRejectedDirect (evt: CustomEvent<{ id: string, from: PeerId, senderName: string, reason: string }>): void {
     const { id, from, senderName, reason } = evt.detail
     this.counters.rejectedDirect++
-    this.libp2p.logger.forComponent('p2p-node:verify')('rejected a direct message from %p: %s', from, reason)
-    this.safeDispatchEvent('message:rejected', { detail: { kind: 'direct', from, fromName: senderName, id, reason } })
+    this.reportRejection({ kind: 'direct', from, fromName: senderName, id, reason })
+  }
+
+  private reportRejection (rejected: RejectedMessage): void {
+    this.verifyLog('rejected a %s message from %s: %s', rejected.kind, rejected.from?.toString() ?? 'an unsigned sender', rejected.reason)
+    this.safeDispatchEvent('message:rejected', { detail: rejected })
   }
 
   private onGossipMessage (evt: CustomEvent<GossipsubMessage>): void {

@@ -102,22 +102,23 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       return false
     }
     const member = this.members.get(peer.peerId.toString())
+    const lastSeen = Math.min(peer.lastSeen, now)
     const gone = peer.state === 'dead' || peer.state === 'left'
     if (member == null && gone) {
-      this.add({ ...peer, lastSeen: Math.min(peer.lastSeen, now) }, now, peer.state)
+      this.add({ ...peer, lastSeen }, now, peer.state)
       return false
     }
-    if (now - peer.lastSeen > this.deadTimeout(this.timing.heartbeatInterval)) {
+    if (now - lastSeen > this.deadTimeout(this.timing.heartbeatInterval)) {
       return false
     }
     if (member == null) {
-      this.add({ ...peer, lastSeen: Math.min(peer.lastSeen, now) }, now)
+      this.add({ ...peer, lastSeen }, now)
       return true
     }
-    if (isGone(member) || peer.lastSeen <= member.lastSeen) {
+    if (isGone(member) || lastSeen <= member.lastSeen) {
       return false
     }
-    member.lastSeen = Math.min(peer.lastSeen, now)
+    member.lastSeen = lastSeen
     if (member.nonce === '') {
       // nothing signed from it yet: what discovery says is all there is
       Object.assign(member, { name: peer.name, role: peer.role, multiaddrs: peer.multiaddrs })
@@ -178,7 +179,7 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
    */
   markLeft (peerId: PeerId, seq = 0, now = Date.now(), nonce?: string): Member | undefined {
     const member = this.members.get(peerId.toString())
-    if (member == null || member.state === 'left' || (nonce != null && member.nonce !== '' && nonce !== member.nonce)) {
+    if (member == null || member.state === 'left' || isOtherStart(member, nonce)) {
       return undefined
     }
     member.seq = Math.max(member.seq, seq)
@@ -192,7 +193,7 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
    */
   markDead (peerId: PeerId, nonce?: string, now = Date.now()): Member | undefined {
     const member = this.members.get(peerId.toString())
-    if (member == null || isGone(member) || (nonce != null && member.nonce !== '' && nonce !== member.nonce)) {
+    if (member == null || isGone(member) || isOtherStart(member, nonce)) {
       return undefined
     }
     this.setState(member, 'dead', now)
@@ -314,6 +315,11 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
   private deadTimeout (heartbeatInterval: number): number {
     return heartbeatInterval * this.timing.deadAfter
   }
+}
+
+/** Whether `nonce` names a start of the member other than the one this node knows (unknown starts match any). */
+function isOtherStart (member: Member, nonce: string | undefined): boolean {
+  return nonce != null && member.nonce !== '' && nonce !== member.nonce
 }
 
 export function isGone (member: Member): boolean {

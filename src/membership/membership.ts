@@ -9,7 +9,7 @@ import { Role as AnnouncementRole } from './pb/announcement.js'
 import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_DECLARED_INTERVAL, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { Liveness } from './liveness.js'
 import { Registrations } from './registrations.js'
-import type { MemberList } from './members.js'
+import type { Member, MemberList } from './members.js'
 import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
 import type { NetworkSize } from '../protocols/network-size/index.js'
@@ -183,7 +183,7 @@ export class Membership {
     const member = this.init.members.get(peer)
     this.onGoodbye(peer, 'leaving', 'deregistered')
     if (this.init.role === 'bootstrap' && member != null) {
-      void this.announce('left', { subject: peerIdBytes(peer), subjectNonce: member.nonce === '' ? undefined : fromHex(member.nonce, 'base16') })
+      void this.announceGone('left', member)
     }
   }
 
@@ -205,7 +205,7 @@ export class Membership {
     }
     this.init.log('%p (%s) is dead: %s', peer, member.name, why)
     if (this.init.role === 'bootstrap') {
-      void this.announce('dead', { subject: peerIdBytes(peer), subjectNonce: member.nonce === '' ? undefined : fromHex(member.nonce, 'base16') })
+      void this.announceGone('dead', member)
     } else {
       this.registrations.reportDead(peer)
     }
@@ -232,6 +232,11 @@ export class Membership {
     } catch (err: any) {
       this.init.log('announcing %s failed: %s', kind, err.message)
     }
+  }
+
+  /** A bootstrap's notice that `member` (that start of it) is dead, or has left. */
+  private async announceGone (kind: 'dead' | 'left', member: Member): Promise<void> {
+    await this.announce(kind, { subject: peerIdBytes(member.peerId), subjectNonce: member.nonce === '' ? undefined : fromHex(member.nonce, 'base16') })
   }
 
   /** Puts a member's addresses in the peer store, so that it can be dialed by peer id (once per start of it). */
@@ -269,7 +274,7 @@ export class Membership {
     this.registrations.sweep()
   }
 
-  /** gossipsub topic validator: rejected announcements are not passed on, and cost their forwarder score. */
+  /** gossipsub topic validator: rejected announcements are not delivered here, nor passed on. */
   private validate (_source: PeerId, msg: Message): TopicValidatorResult {
     const read = readAnnouncement(msg)
     this.validated.set(msg, read)
@@ -322,14 +327,11 @@ export class Membership {
         }
         break
       }
-      case 'leave': {
-        const member = members.get(read.from)
-        if (member != null && (member.nonce === '' || member.nonce === read.nonce)) {
-          members.markLeft(read.from, read.seq)
+      case 'leave':
+        if (members.markLeft(read.from, read.seq, Date.now(), read.nonce) != null) {
           this.init.log('%p (%s) left: %s', read.from, read.name, read.reason)
         }
         break
-      }
       case 'dead':
         this.onDeadNotice(read)
         break
