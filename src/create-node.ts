@@ -108,7 +108,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     }
   })
 
-  node = new P2PNode(libp2p, config, members)
+  node = new P2PNode(libp2p, config, members, privateKey)
   if (config.start) {
     await node.start()
   }

@@ -22,7 +22,7 @@ import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
 import type { RegistryService } from './protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, Logger, Message, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Libp2p, Logger, Message, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
 // a type, not an interface: libp2p's ServiceMap wants an index signature, which only type aliases get implicitly
@@ -166,7 +166,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private ready = false
   private stopping?: Promise<void>
 
-  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList) {
+  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList, privateKey: PrivateKey) {
     super()
     this.libp2p = libp2p
     this.config = config
@@ -198,6 +198,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       describeSelf: () => ({ name: this.name, role: this.role, multiaddrs: libp2p.getMultiaddrs() }),
       bootstraps: config.bootstrap,
       operators: new Set(operators.map(String)),
+      privateKey,
       heartbeatInterval: config.heartbeatInterval,
       pingInterval: config.pingInterval,
       requestTimeout: config.requestTimeout,
@@ -280,7 +281,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       throw err
     }
     // only an accepted node announces itself and looks for peers: a refused one leaves no trace
-    this.membership.join()
+    await this.membership.join()
     this.keeper.start()
   }
 

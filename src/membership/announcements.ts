@@ -24,6 +24,8 @@ export const NONCE_BYTES = 8
 export const MAX_ADDRESSES = 8
 export const MAX_NEIGHBOURS = 64
 export const MAX_REASON_LENGTH = 200
+/** An Ed25519 signature is 64 bytes; room for other key types. */
+export const MAX_CERTIFICATE_BYTES = 1024
 /** A shutdown order is obeyed only this close to its sender's clock, so a captured one cannot be replayed later. */
 export const SHUTDOWN_WINDOW_MS = 60_000
 /** Heartbeat intervals a sender may declare: receivers time it out by it, so it is bounded both ways. */
@@ -47,6 +49,8 @@ export interface ReadAnnouncement {
   subject?: PeerId
   subjectNonce?: string
   reason: string
+  /** JOIN, HEARTBEAT, LEAVE: a bootstrap's certificate of the sender's name for this start, and who signed it. */
+  certificate?: { issuer: PeerId, signature: Uint8Array }
 }
 
 const KINDS: Record<string, AnnouncementKind> = {
@@ -94,6 +98,14 @@ export function readAnnouncement (msg: Message): ReadAnnouncement | string {
   if ((wire.reason ?? '').length > MAX_REASON_LENGTH) {
     return 'reason too long'
   }
+  let certificate: ReadAnnouncement['certificate']
+  if (wire.certificate != null || wire.certifiedBy != null) {
+    const issuer = readPeerId(wire.certifiedBy)
+    if (issuer == null || wire.certificate == null || wire.certificate.byteLength > MAX_CERTIFICATE_BYTES) {
+      return 'invalid certificate'
+    }
+    certificate = { issuer, signature: wire.certificate }
+  }
   let subject: PeerId | undefined
   if (kind === 'dead' || kind === 'left') {
     subject = readPeerId(wire.subject)
@@ -114,6 +126,7 @@ export function readAnnouncement (msg: Message): ReadAnnouncement | string {
     neighbours: wire.neighbours,
     subject,
     subjectNonce: wire.subjectNonce == null ? undefined : toHex(wire.subjectNonce, 'base16'),
-    reason: wire.reason ?? ''
+    reason: wire.reason ?? '',
+    certificate
   }
 }

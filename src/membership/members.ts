@@ -29,6 +29,8 @@ export interface Member {
   sentAt: number
   /** Its heartbeat interval: it is timed out by this. */
   heartbeatInterval: number
+  /** The start (nonce) whose name a bootstrap vouched for, by certificate, registration or lookup; '' if none. */
+  verifiedNonce: string
 }
 
 /** What discovery tells of a peer: second-hand, unsigned. */
@@ -164,6 +166,14 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
     return true
   }
 
+  /** A bootstrap vouched for the name of `peerId`'s start `nonce`: its messages need no lookup. */
+  markVerified (peerId: PeerId, nonce: string): void {
+    const member = this.members.get(peerId.toString())
+    if (member != null && member.nonce === nonce) {
+      member.verifiedNonce = nonce
+    }
+  }
+
   /** First-hand sign of life (a ping answered, a request made). Does not revive a dead or departed member. */
   seen (peerId: PeerId, now = Date.now()): void {
     const member = this.members.get(peerId.toString())
@@ -269,7 +279,8 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       nonce: peer.nonce ?? '',
       seq: peer.seq ?? 0,
       sentAt: 0,
-      heartbeatInterval: this.timing.heartbeatInterval
+      heartbeatInterval: this.timing.heartbeatInterval,
+      verifiedNonce: ''
     }
     this.members.set(peer.peerId.toString(), member)
     if (this.members.size > MAX_MEMBERS) {
@@ -320,6 +331,11 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
 /** Whether `nonce` names a start of the member other than the one this node knows (unknown starts match any). */
 function isOtherStart (member: Member, nonce: string | undefined): boolean {
   return nonce != null && member.nonce !== '' && nonce !== member.nonce
+}
+
+/** Whether a bootstrap vouched for the name of the member's current start. */
+export function isVerified (member: Member): boolean {
+  return member.verifiedNonce !== '' && member.verifiedNonce === member.nonce
 }
 
 export function isGone (member: Member): boolean {

@@ -9,13 +9,14 @@ import { Role as AnnouncementRole } from './pb/announcement.js'
 import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_DECLARED_INTERVAL, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { Liveness } from './liveness.js'
 import { Registrations } from './registrations.js'
-import type { Member, MemberList } from './members.js'
+import { issueCertificate, verifyCertificate } from './certificate.js'
+import { isGone, isVerified, type Member, type MemberList } from './members.js'
 import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
 import type { NetworkSize } from '../protocols/network-size/index.js'
 import type { RegistryService } from '../protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
-import type { Libp2p, Logger, Message, PeerId } from '@libp2p/interface'
+import type { Libp2p, Logger, Message, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -40,6 +41,8 @@ export interface MembershipInit {
   heartbeatInterval: number
   pingInterval: number
   requestTimeout: number
+  /** This node's key: a bootstrap signs the certificates of the members it accepts, and its own. */
+  privateKey: PrivateKey
   /** An operator ordered a shutdown: the node should leave. */
   onShutdown: (from: PeerId, reason: string) => void
   /** A bootstrap refused this node after it started (it was unreachable at start): the node should stop. */
@@ -63,9 +66,11 @@ export class Membership {
   private readonly liveness: Liveness
   /** @internal The registry protocol, both sides. */
   readonly registrations: Registrations
-  /** What the validator read of each message, so that the handler does not read it again. */
-  private readonly validated = new WeakMap<Message, ReadAnnouncement | string>()
+  /** What the validator read of each accepted message, so that the handler does not read it again. */
+  private readonly validated = new WeakMap<Message, ReadAnnouncement>()
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES)
+  /** A bootstrap's certificate of this node's name for this start, carried in its announcements. */
+  private certificate?: { issuer: PeerId, signature: Uint8Array }
   private seq = 0
   private joined = false
   private running = false
@@ -88,6 +93,8 @@ export class Membership {
       declareDead: (peer, why) => { this.declareDead(peer, why) },
       onLeft: (peer) => { this.onDeregistered(peer) },
       onRefused: init.onRefused,
+      certify: async (peer, name, nonce) => issueCertificate(init.privateKey, init.protocolPrefix, peer, name, nonce),
+      onCertified: (issuer, signature) => { this.certificate ??= { issuer, signature } },
       log: init.log
     })
     this.liveness = new Liveness({
@@ -108,6 +115,7 @@ export class Membership {
     this.nonce = randomBytes(NONCE_BYTES)
     this.seq = 0
     this.joined = false
+    this.certificate = undefined
     pubsub.topicValidators.set(this.topic, this.validate)
     pubsub.addEventListener('gossipsub:message', this.onMessage)
     pubsub.subscribe(this.topic)
@@ -115,8 +123,17 @@ export class Membership {
     this.liveness.start()
   }
 
-  /** Starts announcing this node: JOIN, then heartbeats. Called once its bootstraps have accepted it. */
-  join (): void {
+  /**
+   * Starts announcing this node: JOIN, then heartbeats. Called once its bootstraps have accepted it (and certified
+   * it); a bootstrap certifies itself.
+   */
+  async join (): Promise<void> {
+    // a bootstrap given other bootstraps carries their certificate, which more nodes trust than its own
+    if (this.init.role === 'bootstrap' && this.certificate == null) {
+      const { libp2p, privateKey, protocolPrefix } = this.init
+      const signature = await issueCertificate(privateKey, protocolPrefix, libp2p.peerId, this.init.describeSelf().name, this.nonce)
+      this.certificate = { issuer: libp2p.peerId, signature }
+    }
     this.scheduleHeartbeat(0)
     this.sweepTimer = setInterval(() => { this.sweep() }, SWEEP_INTERVAL)
   }
@@ -215,6 +232,7 @@ export class Membership {
     const self = this.init.describeSelf()
     const { libp2p } = this.init
     const withNeighbours = kind === 'join' || kind === 'heartbeat'
+    const aboutSelf = withNeighbours || kind === 'leave'
     const message: Announcement = {
       kind: KIND_TO_WIRE[kind],
       name: self.name,
@@ -225,6 +243,9 @@ export class Membership {
       sentAt: Date.now(),
       intervalMs: this.heartbeatInterval(),
       neighbours: withNeighbours ? libp2p.getPeers().slice(0, MAX_NEIGHBOURS).map(peerIdBytes) : [],
+      ...(aboutSelf && this.certificate != null
+        ? { certificate: this.certificate.signature, certifiedBy: peerIdBytes(this.certificate.issuer) }
+        : {}),
       ...extra
     }
     try {
@@ -274,12 +295,17 @@ export class Membership {
     this.registrations.sweep()
   }
 
-  /** gossipsub topic validator: rejected announcements are not delivered here, nor passed on. */
-  private validate (_source: PeerId, msg: Message): TopicValidatorResult {
+  /**
+   * gossipsub topic validator. A malformed announcement is rejected, so the peer that passed it on pays for it in
+   * its score: no honest node forwards one. One this node may not act on (from a sender no bootstrap vouches for, a
+   * DEAD or shutdown from someone it does not trust) is ignored instead: those depend on each node's view and
+   * configuration, and an honest forwarder must not pay for them. Neither is delivered here, nor passed on.
+   */
+  private async validate (_source: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const read = readAnnouncement(msg)
-    this.validated.set(msg, read)
-    const refusal = typeof read === 'string' ? read : this.refusal(read)
+    const refusal = typeof read === 'string' ? read : this.refusal(read) ?? await this.unvouched(read)
     if (refusal == null) {
+      this.validated.set(msg, read as ReadAnnouncement)
       return TopicValidatorResult.Accept
     }
     this.rejected++
@@ -289,7 +315,7 @@ export class Membership {
     } else {
       this.init.log('rejected an announcement from %s: %s', from, refusal)
     }
-    return TopicValidatorResult.Reject
+    return typeof read === 'string' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
   }
 
   /** Why an announcement that decoded must still be refused, or undefined. */
@@ -308,13 +334,60 @@ export class Membership {
     return undefined
   }
 
+  /**
+   * Why a member's announcement about itself must be refused: no bootstrap vouches for its sender under the name it
+   * gives. Checked once per start of each member: by a certificate from a node this one trusts, or else by asking
+   * the bootstraps (the seeds' fallback). Undefined if it is vouched for, or not about its sender.
+   */
+  private async unvouched (read: ReadAnnouncement): Promise<string | undefined> {
+    if (read.kind !== 'join' && read.kind !== 'heartbeat' && read.kind !== 'leave') {
+      return undefined
+    }
+    const { members, protocolPrefix } = this.init
+    const member = members.get(read.from)
+    if (member != null && member.verifiedNonce === read.nonce) {
+      return member.name === read.name ? undefined : `it is registered as "${member.name}" but announced itself as "${read.name}"`
+    }
+    const holder = members.findByName(read.name)
+    if (holder != null && !holder.peerId.equals(read.from) && isVerified(holder)) {
+      return `the name "${read.name}" is held by ${holder.peerId.toString()}`
+    }
+    const { certificate } = read
+    if (certificate != null && this.trustsIssuer(certificate.issuer, read.from) &&
+      await verifyCertificate(certificate.issuer, certificate.signature, protocolPrefix, read.from, read.name, fromHex(read.nonce, 'base16'))) {
+      return undefined
+    }
+    const name = await this.registrations.lookUp(read.from)
+    if (name === read.name) {
+      return undefined
+    }
+    return name == null ? 'its sender is not a registered member' : `its sender is registered as "${name}" but announced itself as "${read.name}"`
+  }
+
+  /**
+   * Whose certificates this node believes: its bootstraps, the operators, itself, and any member whose own name a
+   * trusted node vouched for (a node may join through any member). Registration is open, so a member that admits
+   * strangers can do no more than the strangers could by registering with a bootstrap themselves; it cannot give
+   * them a name another member holds.
+   */
+  private trustsIssuer (issuer: PeerId, sender: PeerId): boolean {
+    if (this.registrations.isBootstrap(issuer) || this.isOperator(issuer) || issuer.equals(this.init.libp2p.peerId)) {
+      return true
+    }
+    if (issuer.equals(sender)) {
+      return false
+    }
+    const member = this.init.members.get(issuer)
+    return member != null && !isGone(member) && isVerified(member)
+  }
+
   private onMessage (evt: CustomEvent<GossipsubMessage>): void {
     const { msg } = evt.detail
     if (msg.topic !== this.topic) {
       return
     }
-    const read = this.validated.get(msg) ?? readAnnouncement(msg)
-    if (typeof read === 'string') {
+    const read = this.validated.get(msg)
+    if (read == null) {
       return
     }
     const { members } = this.init
@@ -325,6 +398,7 @@ export class Membership {
         if (members.selfReport({ ...read, peerId: read.from }) && nonce !== read.nonce) {
           this.remember(read.from, read.multiaddrs)
         }
+        members.markVerified(read.from, read.nonce) // the validator found it vouched for
         break
       }
       case 'leave':

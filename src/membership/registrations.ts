@@ -37,11 +37,18 @@ export interface RegistrationsInit {
   onLeft: (peer: PeerId) => void
   /** A bootstrap refused this node after it started. */
   onRefused: (err: JoinRefusedError) => void
+  /** Signs a membership certificate for a peer this node accepted (see certificate.ts). */
+  certify: (peer: PeerId, name: string, nonce: Uint8Array) => Promise<Uint8Array>
+  /** A bootstrap accepted this node and certified its name for this start. */
+  onCertified: (issuer: PeerId, certificate: Uint8Array) => void
   log: Logger
 }
 
 /** A lookup holds up a message's delivery: it gets 2 s per bootstrap. */
 const LOOKUP_TIMEOUT = 2_000
+/** A lookup's answer is kept this long, so a stranger's messages cost the bootstraps one question, not one each. */
+const LOOKUP_CACHE_MS = 10_000
+const MAX_CACHED_LOOKUPS = 10_000
 
 interface Registration {
   nonce: string
@@ -59,6 +66,7 @@ export class Registrations {
   private readonly registrations = new Map<string, Registration>()
   private readonly registeredWith = new Set<string>()
   private readonly registering = new Map<string, Promise<void>>()
+  private readonly lookups = new Map<string, { until: number, answer: Promise<string | undefined> }>()
 
   constructor (init: RegistrationsInit) {
     this.init = init
@@ -117,9 +125,26 @@ export class Registrations {
 
   /**
    * Asks the connected bootstraps whether `peer` is a live member: resolves with its registered name, or undefined
-   * if none of them knows it.
+   * if none of them knows it. Answers (and questions in flight) are shared for LOOKUP_CACHE_MS.
    */
-  async lookUp (peer: PeerId): Promise<string | undefined> {
+  async lookUp (peer: PeerId, now = Date.now()): Promise<string | undefined> {
+    const key = peer.toString()
+    const cached = this.lookups.get(key)
+    if (cached != null && cached.until > now) {
+      return cached.answer
+    }
+    // insertion order is expiry order: when full, the oldest answer goes
+    for (const old of this.lookups.keys()) {
+      if (this.lookups.size < MAX_CACHED_LOOKUPS) break
+      this.lookups.delete(old)
+    }
+    this.lookups.delete(key)
+    const answer = this.askBootstraps(peer)
+    this.lookups.set(key, { until: now + LOOKUP_CACHE_MS, answer })
+    return answer
+  }
+
+  private async askBootstraps (peer: PeerId): Promise<string | undefined> {
     for (const bootstrap of this.connectedBootstraps()) {
       try {
         const { response } = await this.init.libp2p.services.registry.ask(bootstrap,
@@ -203,7 +228,8 @@ export class Registrations {
       sentAt: Date.now(),
       heartbeatInterval: this.init.heartbeatInterval
     }, Date.now(), true)
-    return { status: RegistryResponse.Status.OK }
+    this.init.members.markVerified(asker, nonce)
+    return { status: RegistryResponse.Status.OK, certificate: await this.init.certify(asker, request.name, request.nonce) }
   }
 
   private async handleReport (request: RegistryRequest, reporter: PeerId): Promise<RegistryResponse> {
@@ -248,6 +274,9 @@ export class Registrations {
     switch (response.status) {
       case RegistryResponse.Status.OK:
         this.registeredWith.add(peer.toString())
+        if (response.certificate != null) {
+          this.init.onCertified(peer, response.certificate)
+        }
         return
       case RegistryResponse.Status.NAME_TAKEN:
         throw new JoinRefusedError('name-taken', `${peer.toString()} refused this node: ${response.error ?? 'its name is taken'}`)

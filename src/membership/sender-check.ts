@@ -1,8 +1,6 @@
-import type { MemberList } from './members.js'
+import { isGone, isVerified, type MemberList } from './members.js'
 import type { PeerId } from '@libp2p/interface'
 
-/** A sender the view does not know is looked up with the bootstraps; the answer is kept this long. */
-const LOOKUP_CACHE_MS = 10_000
 /** Message ids remembered for replay detection, at most; past it the oldest are dropped. */
 const MAX_REMEMBERED_IDS = 200_000
 
@@ -16,7 +14,8 @@ export interface SenderCheckInit {
 
 /**
  * Decides whether a message may be delivered: it must come from a live member of the network (asking the
- * bootstraps about a sender this node does not know), carry that member's registered name, be sent within the
+ * bootstraps about a sender this node does not know, or whose name no bootstrap vouched for here), carry that
+ * member's registered name, be sent within the
  * replay window, and not repeat a message id already delivered from that sender within the window.
  * The sender is authenticated before this runs: the gossipsub signature, or the Noise-authenticated connection.
  */
@@ -24,7 +23,6 @@ export class SenderCheck {
   private readonly init: SenderCheckInit
   /** `${sender}/${id}` -> when it may be forgotten. Insertion order is expiry order. */
   private readonly delivered = new Map<string, number>()
-  private readonly lookups = new Map<string, { name?: string, until: number, pending?: Promise<string | undefined> }>()
 
   constructor (init: SenderCheckInit) {
     this.init = init
@@ -58,23 +56,19 @@ export class SenderCheck {
     return undefined
   }
 
-  /** The name `peer` is a live member under, from the view or the bootstraps; undefined if it is none. */
+  /**
+   * The name `peer` is a live member under: from the view if a bootstrap vouched for it there, else from the
+   * bootstraps (whose answers are cached); undefined if it is none.
+   */
   private async memberName (peer: PeerId): Promise<string | undefined> {
     const member = this.init.members.get(peer)
-    if (member != null) {
-      return member.state === 'alive' || member.state === 'suspect' ? member.name : undefined
+    if (member != null && isGone(member)) {
+      return undefined
     }
-    const key = peer.toString()
-    const now = Date.now()
-    let cached = this.lookups.get(key)
-    if (cached == null || (cached.pending == null && cached.until < now)) {
-      const pending = this.init.lookUp(peer).catch(() => undefined)
-      cached = { until: now + LOOKUP_CACHE_MS, pending }
-      this.lookups.set(key, cached)
-      const entry = cached
-      void pending.then(name => { entry.name = name; entry.pending = undefined })
+    if (member != null && isVerified(member)) {
+      return member.name
     }
-    return cached.pending ?? cached.name
+    return this.init.lookUp(peer)
   }
 
   private forgetExpired (now: number): void {
@@ -83,11 +77,6 @@ export class SenderCheck {
         break
       }
       this.delivered.delete(key)
-    }
-    if (this.lookups.size > 10_000) {
-      for (const [key, entry] of this.lookups) {
-        if (entry.pending == null && entry.until < now) this.lookups.delete(key)
-      }
     }
   }
 }

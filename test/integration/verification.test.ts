@@ -68,16 +68,38 @@ describe(`message verification, ${PEERS} nodes and an attacker`, () => {
     assert.equal(delivered('stale news'), 0)
   })
 
+  it('refuses a member that announces itself under another member\'s name, and keeps its registered name', async () => {
+    const before = await swarm.snapshot()
+    await mallory.announce('heartbeat', { fields: { name: 'node-3', nonce: randomBytes(8) } })
+    // its mesh peers refuse it (ignored, not passed on: whether a name is vouched for depends on a node's view)
+    await waitFor(async () => [...(await swarm.snapshot()).values()].some(node => node.rejected > before.get(node.key)!.rejected),
+      'the renamed heartbeat is refused')
+    await mallory.forgeBroadcast('i am node-3', { senderName: 'node-3' })
+    await nodes[2].broadcast('honest broadcast 3')
+    await waitFor(() => delivered('honest broadcast 3') === PEERS - 1, 'an honest broadcast reaches every node')
+    assert.equal(delivered('i am node-3'), 0)
+    for (const node of (await swarm.snapshot()).values()) {
+      if (node.key !== mallory.key && node.key !== nodes[2].key) {
+        assert.equal(node.states.mallory, 'alive', `${node.name} lost mallory's registered name`)
+      }
+    }
+  })
+
   it('delivers nothing from a node that never joined the network, even once connected', async () => {
     const outsider = await swarm.create({ name: 'outsider' }) // no bootstrap: it never registered anywhere
     const target = nodes[6]
     await outsider.dial(target)
+    // its own JOIN and heartbeats, signed but vouched for by nobody, do not make it a member anywhere
+    const refusedBefore = (await swarm.snapshot()).get(target.key)!.rejected
+    await outsider.announce('join')
+    await waitFor(async () => (await swarm.snapshot()).get(target.key)!.rejected > refusedBefore, 'the outsider\'s JOIN is refused')
     assert.equal(await outsider.forgeDirect(target, 'let me in'), 'REJECTED')
     const before = await rejected()
     await outsider.forgeBroadcast('outsider broadcast')
     await waitFor(async () => await rejected() > before, 'the outsider\'s broadcast is rejected')
     assert.equal(delivered('let me in'), 0)
     assert.equal(delivered('outsider broadcast'), 0)
+    assert.ok([...(await swarm.snapshot()).values()].every(node => node.states.outsider == null), 'the outsider is in a view')
     await outsider.stop()
   })
 })

@@ -42,6 +42,8 @@ export interface Announcement {
   subject?: Uint8Array
   subjectNonce?: Uint8Array
   reason?: string
+  certificate?: Uint8Array
+  certifiedBy?: Uint8Array
 }
 
 export namespace Announcement {
@@ -144,6 +146,16 @@ export namespace Announcement {
           w.string(obj.reason)
         }
 
+        if (obj.certificate != null) {
+          w.uint32(106)
+          w.bytes(obj.certificate)
+        }
+
+        if (obj.certifiedBy != null) {
+          w.uint32(114)
+          w.bytes(obj.certifiedBy)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -220,6 +232,14 @@ export namespace Announcement {
             }
             case 12: {
               obj.reason = reader.string()
+              break
+            }
+            case 13: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            case 14: {
+              obj.certifiedBy = reader.bytes()
               break
             }
             default: {

@@ -175,6 +175,7 @@ export interface RegistryResponse {
   status: RegistryResponse.Status
   error?: string
   name?: string
+  certificate?: Uint8Array
 }
 
 export namespace RegistryResponse {
@@ -228,6 +229,11 @@ export namespace RegistryResponse {
           w.string(obj.name)
         }
 
+        if (obj.certificate != null) {
+          w.uint32(34)
+          w.bytes(obj.certificate)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -252,6 +258,10 @@ export namespace RegistryResponse {
             }
             case 3: {
               obj.name = reader.string()
+              break
+            }
+            case 4: {
+              obj.certificate = reader.bytes()
               break
             }
             default: {
