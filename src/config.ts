@@ -1,6 +1,7 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidOptionError } from './errors.js'
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { RateLimits } from './protection/peer-guard.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export type Role = 'bootstrap' | 'peer'
@@ -57,6 +58,14 @@ export interface NodeInit {
    * a possible replay; message ids are remembered this long. Default: 60000 ms.
    */
   replayWindow?: number
+  /**
+   * What one peer may make this node do, per second (a burst of twice as many is allowed); past it, requests are
+   * refused and the peer collects strikes, and enough strikes ban it. Defaults: broadcastsPerSecond 50,
+   * directPerSecond 100, requestsPerSecond 50 (per protocol), announcementsPerSecond 20, subscriptionsPerSecond 5.
+   */
+  rateLimits?: Partial<RateLimits>
+  /** How long a peer banned for misbehaving is kept out, in ms. Default: 600000 (10 minutes). */
+  banDuration?: number
 }
 
 /** Every default, in one place. */
@@ -75,7 +84,15 @@ export const DEFAULTS = {
   suspectAfter: 3,
   deadAfter: 6,
   pingInterval: 5_000,
-  replayWindow: 60_000
+  replayWindow: 60_000,
+  rateLimits: {
+    broadcastsPerSecond: 50,
+    directPerSecond: 100,
+    requestsPerSecond: 50,
+    announcementsPerSecond: 20,
+    subscriptionsPerSecond: 5
+  },
+  banDuration: 600_000
 } as const
 
 /** createNode()'s options once checked and completed. */
@@ -102,12 +119,15 @@ export interface NodeConfig {
   /** Given explicitly; absent means the default (the bootstraps). */
   operators?: PeerId[]
   replayWindow: number
+  rateLimits: RateLimits
+  banDuration: number
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
   'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval',
-  'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'operators', 'replayWindow'
+  'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'operators', 'replayWindow',
+  'rateLimits', 'banDuration'
 ])
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -185,8 +205,30 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     deadAfter,
     pingInterval: integer('pingInterval', init.pingInterval, DEFAULTS.pingInterval, 100, 600_000),
     operators: init.operators === undefined ? undefined : peerIdList('operators', init.operators),
-    replayWindow: integer('replayWindow', init.replayWindow, DEFAULTS.replayWindow, 1_000, 600_000)
+    replayWindow: integer('replayWindow', init.replayWindow, DEFAULTS.replayWindow, 1_000, 600_000),
+    rateLimits: rateLimits(init.rateLimits),
+    banDuration: integer('banDuration', init.banDuration, DEFAULTS.banDuration, 1_000, 30 * 86_400_000)
   }
+}
+
+function rateLimits (value: unknown): RateLimits {
+  if (value === undefined) {
+    return { ...DEFAULTS.rateLimits }
+  }
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError('rateLimits', 'expected an object of limits per second')
+  }
+  const given = value as Record<string, unknown>
+  for (const key of Object.keys(given)) {
+    if (!(key in DEFAULTS.rateLimits)) {
+      throw new InvalidOptionError(`rateLimits.${key}`, `unknown limit; known limits are ${Object.keys(DEFAULTS.rateLimits).join(', ')}`)
+    }
+  }
+  const limits: Partial<RateLimits> = {}
+  for (const key of Object.keys(DEFAULTS.rateLimits) as Array<keyof RateLimits>) {
+    limits[key] = integer(`rateLimits.${key}`, given[key], DEFAULTS.rateLimits[key], 1, 1_000_000)
+  }
+  return limits as RateLimits
 }
 
 function peerIdList (option: string, value: unknown): PeerId[] {

@@ -5,6 +5,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { logger } from '@libp2p/logger'
 import { createLibp2p } from 'libp2p'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -13,6 +14,7 @@ import { gossipsubOptions } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
 import { MemberList } from './membership/members.js'
 import { P2PNode, type NodeServices } from './p2p-node.js'
+import { PeerGuard } from './protection/peer-guard.js'
 import { goodbye } from './protocols/goodbye/index.js'
 import { directMessages } from './protocols/message/index.js'
 import { networkSize } from './protocols/network-size/index.js'
@@ -36,7 +38,14 @@ const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
 export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const config = resolveConfig(init)
   const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
-  const members = new MemberList(peerIdFromPrivateKey(privateKey), config)
+  const selfId = peerIdFromPrivateKey(privateKey)
+  const members = new MemberList(selfId, config)
+  const guard = new PeerGuard({
+    limits: config.rateLimits,
+    banDuration: config.banDuration,
+    exempt: (peer) => peer.equals(selfId),
+    log: logger('p2p-node:guard')
+  })
   // the services below ask the node about itself; it exists by the time they are started
   let node: P2PNode | undefined
   const self = (): P2PNode => {
@@ -61,6 +70,8 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       allow: LOOPBACK_ALLOW_LIST,
       dialTimeout: config.requestTimeout
     },
+    // banned peers are kept out both ways
+    connectionGater: guard.gater(),
     // our liveness checks ping every peer and report the dead ones; libp2p's monitor would only drop them silently
     connectionMonitor: { enabled: false },
     peerDiscovery: config.bootstrap.length > 0
@@ -71,20 +82,23 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       identify: identify(),
       ping: ping(),
       // gossipsub() is typed as a plain PubSub; the instance is a GossipSub, whose mesh we read
-      pubsub: gossipsub(gossipsubOptions(config)) as (components: GossipSubComponents) => GossipSub,
+      pubsub: gossipsub(gossipsubOptions(config, guard)) as (components: GossipSubComponents) => GossipSub,
       status: status({
         protocolPrefix: config.protocolPrefix,
+        guard,
         timeout: config.requestTimeout,
         getStatus: () => self().localStatus()
       }),
       peerExchange: peerExchange({
         protocolPrefix: config.protocolPrefix,
+        guard,
         timeout: config.requestTimeout,
         members,
         describeSelf: () => ({ name: self().name, role: config.role, multiaddrs: self().libp2p.getMultiaddrs() })
       }),
       messages: directMessages({
         protocolPrefix: config.protocolPrefix,
+        guard,
         timeout: config.requestTimeout,
         maxMessageBytes: config.maxMessageBytes,
         name: () => self().name,
@@ -92,23 +106,26 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       }),
       networkSize: networkSize({
         protocolPrefix: config.protocolPrefix,
+        guard,
         timeout: config.requestTimeout,
         getSize: () => self().membership.networkSize()
       }),
       goodbye: goodbye({
         protocolPrefix: config.protocolPrefix,
+        guard,
         timeout: config.requestTimeout,
         onGoodbye: (peer, reason, message) => { self().membership.onGoodbye(peer, reason, message) }
       }),
       registry: registry({
         protocolPrefix: config.protocolPrefix,
+        guard,
         timeout: config.requestTimeout,
         handle: async (request, connection) => self().membership.registrations.handle(request, connection)
       })
     }
   })
 
-  node = new P2PNode(libp2p, config, members, privateKey)
+  node = new P2PNode(libp2p, config, members, privateKey, guard)
   if (config.start) {
     await node.start()
   }

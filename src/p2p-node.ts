@@ -5,8 +5,9 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { randomBytes } from '@libp2p/crypto'
 import { ConnectionKeeper } from './discovery/connection-keeper.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
-import { broadcastTopic, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+import { GRAYLIST_THRESHOLD, broadcastTopic, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
 import { SenderCheck } from './membership/sender-check.js'
+import { STRIKES, type PeerGuard } from './protection/peer-guard.js'
 import { TopicValidatorResult } from '@libp2p/interface'
 import { Membership } from './membership/membership.js'
 import { queryNetworkSize, type NetworkSize, type NetworkSizeService } from './protocols/network-size/index.js'
@@ -93,6 +94,8 @@ export interface NetworkStatus {
     /** Membership announcements refused: malformed, or not allowed from their sender (forged DEAD or shutdown). */
     rejectedAnnouncements: number
   }
+  /** Peers this node banned for flooding or misbehaving: kept out now, and banned since start. */
+  bans: { now: number, total: number }
 }
 
 /** A message this node refused, and why. */
@@ -162,11 +165,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly counters = { sentBroadcast: 0, sentDirect: 0, receivedBroadcast: 0, receivedDirect: 0, rejectedBroadcast: 0, rejectedDirect: 0 }
   private readonly senderCheck: SenderCheck
   private readonly verifyLog: Logger
+  private readonly guard: PeerGuard
   private startedAt = 0
   private ready = false
   private stopping?: Promise<void>
 
-  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList, privateKey: PrivateKey) {
+  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList, privateKey: PrivateKey, guard: PeerGuard) {
     super()
     this.libp2p = libp2p
     this.config = config
@@ -199,6 +203,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       bootstraps: config.bootstrap,
       operators: new Set(operators.map(String)),
       privateKey,
+      guard,
       heartbeatInterval: config.heartbeatInterval,
       pingInterval: config.pingInterval,
       requestTimeout: config.requestTimeout,
@@ -219,10 +224,16 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       replayWindow: config.replayWindow
     })
     this.verifyLog = libp2p.logger.forComponent('p2p-node:verify')
+    this.guard = guard
+    guard.onBan = (peer) => {
+      libp2p.hangUp(peer).catch(err => { this.verifyLog('hanging up on banned %p failed: %s', peer, err.message) })
+    }
     this.validateBroadcast = this.validateBroadcast.bind(this)
     this.onRejectedDirect = this.onRejectedDirect.bind(this)
     this.onGossipMessage = this.onGossipMessage.bind(this)
     this.checkReady = this.checkReady.bind(this)
+    this.onHeartbeat = this.onHeartbeat.bind(this)
+    this.onSubscriptions = this.onSubscriptions.bind(this)
     this.onDirectMessage = this.onDirectMessage.bind(this)
     this.forward = this.forward.bind(this)
   }
@@ -261,7 +272,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     pubsub.topicValidators.set(this.topic, this.validateBroadcast)
     pubsub.addEventListener('gossipsub:message', this.onGossipMessage)
     pubsub.addEventListener('gossipsub:graft', this.checkReady)
-    pubsub.addEventListener('gossipsub:heartbeat', this.checkReady)
+    pubsub.addEventListener('gossipsub:heartbeat', this.onHeartbeat)
+    pubsub.addEventListener('subscription-change', this.onSubscriptions)
     this.libp2p.services.messages.addEventListener('message', this.onDirectMessage)
     this.libp2p.services.messages.addEventListener('rejected', this.onRejectedDirect)
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
@@ -330,7 +342,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     const pubsub = this.libp2p.services.pubsub
     pubsub.removeEventListener('gossipsub:message', this.onGossipMessage)
     pubsub.removeEventListener('gossipsub:graft', this.checkReady)
-    pubsub.removeEventListener('gossipsub:heartbeat', this.checkReady)
+    pubsub.removeEventListener('gossipsub:heartbeat', this.onHeartbeat)
+    pubsub.removeEventListener('subscription-change', this.onSubscriptions)
     this.libp2p.services.messages.removeEventListener('message', this.onDirectMessage)
     this.libp2p.services.messages.removeEventListener('rejected', this.onRejectedDirect)
     for (const event of ['peer:discovery', 'peer:connect', 'peer:disconnect'] as const) {
@@ -425,7 +438,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         received: { broadcast: receivedBroadcast, direct: receivedDirect },
         rejected: { broadcast: this.counters.rejectedBroadcast, direct: this.counters.rejectedDirect },
         rejectedAnnouncements: this.membership.rejected
-      }
+      },
+      bans: this.guard.stats()
     }
   }
 
@@ -502,27 +516,75 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     }
   }
 
-  /** @internal Why a message must be refused (sender, name, replay), or undefined to deliver it. */
+  /**
+   * @internal Why a direct message must be refused (sender, name, replay), or undefined to deliver it. It came
+   * straight from its sender, so a false claim or a replay costs the sender strikes.
+   */
   async refusal (from: PeerId, senderName: string, id: string, sentAt: number): Promise<string | undefined> {
-    return this.senderCheck.refusal(from, senderName, id, sentAt)
+    const refusal = await this.senderCheck.refusal(from, senderName, id, sentAt)
+    if (refusal != null && refusal.kind !== 'window') {
+      this.guard.strike(from, STRIKES.invalid, refusal.reason)
+    }
+    return refusal?.reason
   }
 
   /**
-   * gossipsub topic validator of the broadcast topic: a malformed broadcast, or one from a sender that is not a live
-   * member, claims another name or is a replay, is rejected: not delivered here, nor passed on.
+   * gossipsub topic validator of the broadcast topic. A broadcast is refused when its origin is over its rate
+   * limit, when it is malformed, or when its sender is not a live member, claims another name or replays one.
+   * A malformed one is rejected: no honest node passes one on, so the peer that did pays in its gossipsub score. The
+   * others depend on each node's view and clock, so an honest forwarder must not pay for them: they are ignored,
+   * unless the origin sent them itself, which then pays in score and strikes. None is delivered or passed on.
    */
-  private async validateBroadcast (_propagationSource: PeerId, msg: Message): Promise<TopicValidatorResult> {
+  private async validateBroadcast (source: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const fromOrigin = msg.type === 'signed' && source.equals(msg.from)
     const accepted = readBroadcast(msg, this.config.maxMessageBytes)
-    const id = accepted == null ? '' : uint8ArrayToString(accepted.envelope.id, 'base16')
-    const reason = accepted == null
-      ? 'malformed broadcast'
-      : await this.senderCheck.refusal(accepted.from, accepted.envelope.senderName, id, accepted.envelope.sentAt)
-    if (reason == null) {
+    if (accepted == null) {
+      this.rejectBroadcast(msg, '', '', 'malformed broadcast')
+      if (fromOrigin) this.guard.strike(source, STRIKES.malformed, 'malformed broadcast')
+      return TopicValidatorResult.Reject
+    }
+    const { from, envelope } = accepted
+    const id = uint8ArrayToString(envelope.id, 'base16')
+    if (!this.guard.allow(from, 'broadcastsPerSecond')) { // the origin got its strike
+      this.rejectBroadcast(msg, envelope.senderName, id, 'its sender is over its broadcast rate limit, or banned')
+      return fromOrigin ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    }
+    const refusal = await this.senderCheck.refusal(from, envelope.senderName, id, envelope.sentAt)
+    if (refusal == null) {
       return TopicValidatorResult.Accept
     }
-    this.counters.rejectedBroadcast++
-    this.reportRejection({ kind: 'broadcast', from: msg.type === 'signed' ? msg.from : undefined, fromName: accepted?.envelope.senderName ?? '', id, reason })
+    this.rejectBroadcast(msg, envelope.senderName, id, refusal.reason)
+    // a clock set wrong is not an attack: ignored, whoever sent it
+    if (!fromOrigin || refusal.kind === 'window') {
+      return TopicValidatorResult.Ignore
+    }
+    this.guard.strike(source, STRIKES.invalid, refusal.reason)
     return TopicValidatorResult.Reject
+  }
+
+  private rejectBroadcast (msg: Message, fromName: string, id: string, reason: string): void {
+    this.counters.rejectedBroadcast++
+    this.reportRejection({ kind: 'broadcast', from: msg.type === 'signed' ? msg.from : undefined, fromName, id, reason })
+  }
+
+  /** Each gossipsub heartbeat: a peer whose score fell below the graylist threshold is hung up on and banned. */
+  private onHeartbeat (): void {
+    this.checkReady()
+    const pubsub = this.libp2p.services.pubsub
+    for (const peer of pubsub.getPeers()) {
+      const score = pubsub.getScore(peer.toString())
+      if (score < GRAYLIST_THRESHOLD) {
+        this.guard.ban(peer, `its gossipsub score ${score.toFixed(1)} fell below the graylist threshold (${GRAYLIST_THRESHOLD})`)
+      }
+    }
+  }
+
+  /**
+   * gossipsub frames with subscriptions count against the sender's subscription limit. gossipsub drops topics we
+   * do not allow before they cost memory; a peer that keeps sending them is flooding, and is banned for it.
+   */
+  private onSubscriptions (evt: CustomEvent<{ peerId: PeerId }>): void {
+    this.guard.allow(evt.detail.peerId, 'subscriptionsPerSecond')
   }
 
   private onRejectedDirect (evt: CustomEvent<{ id: string, from: PeerId, senderName: string, reason: string }>): void {

@@ -3,6 +3,8 @@
  * options that make one host hold dozens of nodes without weakening what protects real networks.
  */
 import { createHash } from 'node:crypto'
+import { createTopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
+import type { PeerGuard } from '../protection/peer-guard.js'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import { isValidName } from '../config.js'
 import { membershipTopic } from '../membership/announcements.js'
@@ -25,15 +27,34 @@ const ENVELOPE_OVERHEAD_BYTES = 1024
  */
 const LOOPBACK_IPS = new Set(['127.0.0.1', '::1'])
 
-export function gossipsubOptions (config: NodeConfig): Partial<GossipsubOpts> {
+/**
+ * Topic scoring that only punishes: invalid messages (a bad signature, or rejected by our validator) cost the peer
+ * that delivered them -10 x count^2, decaying by half about every 7 s, so three of them in a row put it below the
+ * graylist threshold (-80). Mesh delivery counters stay off: on an idle network they would punish honest quiet peers.
+ */
+/** gossipsub ignores a peer scored below this; we hang up on it and ban it. gossipsub's default. */
+export const GRAYLIST_THRESHOLD = -80
+
+const PUNISH_INVALID_ONLY = {
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  firstMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -10,
+  invalidMessageDeliveriesDecay: 0.9
+}
+
+export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial<GossipsubOpts> {
   const topic = broadcastTopic(config.protocolPrefix)
+  const membership = membershipTopic(config.protocolPrefix)
   const maxRpcBytes = 4 * (config.maxMessageBytes + ENVELOPE_OVERHEAD_BYTES) + 64 * 1024
   return {
     globalSignaturePolicy: 'StrictSign',
     emitSelf: false,
     // a node alone (or still joining) may broadcast; it is told it reached nobody
     allowPublishToZeroTopicPeers: true,
-    allowedTopics: [topic, membershipTopic(config.protocolPrefix)],
+    allowedTopics: [topic, membership],
     fastMsgIdFn,
     // duplicates are dropped for twice the replay window: a copy older than that is refused by its timestamp
     seenTTL: 2 * config.replayWindow,
@@ -50,7 +71,14 @@ export function gossipsubOptions (config: NodeConfig): Partial<GossipsubOpts> {
       maxControlMessages: 1024,
       maxPeerInfos: 16
     },
-    scoreParams: { IPColocationFactorWhitelist: LOOPBACK_IPS },
+    scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: GRAYLIST_THRESHOLD },
+    scoreParams: {
+      IPColocationFactorWhitelist: LOOPBACK_IPS,
+      // our strikes (rate limits, malformed frames, invalid messages) are the application part of the score
+      appSpecificScore: (peer) => guard.score(peer),
+      appSpecificWeight: 1,
+      topics: { [topic]: createTopicScoreParams(PUNISH_INVALID_ONLY), [membership]: createTopicScoreParams(PUNISH_INVALID_ONLY) }
+    },
     // A bootstrap stays out of the mesh, as the gossipsub v1.1 spec advises for bootstrappers: a mesh built
     // around it is a star, which loses broadcasts and dies with it. It still hears everything through gossip.
     ...(config.role === 'bootstrap' ? { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, doPX: true } : {})

@@ -10,6 +10,7 @@ import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_DECLARED_INTERVAL, MAX_N
 import { Liveness } from './liveness.js'
 import { Registrations } from './registrations.js'
 import { issueCertificate, verifyCertificate } from './certificate.js'
+import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { isGone, isVerified, type Member, type MemberList } from './members.js'
 import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
@@ -41,6 +42,8 @@ export interface MembershipInit {
   heartbeatInterval: number
   pingInterval: number
   requestTimeout: number
+  /** Limits each member's announcements, and counts malformed ones against the peer that sent them. */
+  guard: PeerGuard
   /** This node's key: a bootstrap signs the certificates of the members it accepts, and its own. */
   privateKey: PrivateKey
   /** An operator ordered a shutdown: the node should leave. */
@@ -301,9 +304,16 @@ export class Membership {
    * DEAD or shutdown from someone it does not trust) is ignored instead: those depend on each node's view and
    * configuration, and an honest forwarder must not pay for them. Neither is delivered here, nor passed on.
    */
-  private async validate (_source: PeerId, msg: Message): Promise<TopicValidatorResult> {
+  private async validate (source: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const fromOrigin = msg.type === 'signed' && source.equals(msg.from)
     const read = readAnnouncement(msg)
-    const refusal = typeof read === 'string' ? read : this.refusal(read) ?? await this.unvouched(read)
+    if (typeof read === 'string' && fromOrigin) {
+      this.init.guard.strike(source, STRIKES.malformed, `malformed announcement: ${read}`)
+    }
+    const overLimit = typeof read !== 'string' && !this.isTrusted(read.from) && !this.init.guard.allow(read.from, 'announcementsPerSecond')
+    const refusal = typeof read === 'string'
+      ? read
+      : overLimit ? 'its sender is over its announcement rate limit, or banned' : this.refusal(read) ?? await this.unvouched(read)
     if (refusal == null) {
       this.validated.set(msg, read as ReadAnnouncement)
       return TopicValidatorResult.Accept
@@ -315,7 +325,12 @@ export class Membership {
     } else {
       this.init.log('rejected an announcement from %s: %s', from, refusal)
     }
-    return typeof read === 'string' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    return typeof read === 'string' || (overLimit && fromOrigin) ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+  }
+
+  /** Bootstraps and operators: their notices come in bursts (a DEAD for every node of a crashed host), unlimited. */
+  private isTrusted (peer: PeerId): boolean {
+    return this.registrations.isBootstrap(peer) || this.isOperator(peer)
   }
 
   /** Why an announcement that decoded must still be refused, or undefined. */
@@ -371,7 +386,7 @@ export class Membership {
    * them a name another member holds.
    */
   private trustsIssuer (issuer: PeerId, sender: PeerId): boolean {
-    if (this.registrations.isBootstrap(issuer) || this.isOperator(issuer) || issuer.equals(this.init.libp2p.peerId)) {
+    if (this.isTrusted(issuer) || issuer.equals(this.init.libp2p.peerId)) {
       return true
     }
     if (issuer.equals(sender)) {

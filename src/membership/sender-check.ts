@@ -13,10 +13,20 @@ export interface SenderCheckInit {
 }
 
 /**
+ * Why a message is refused. `window`: sent too long ago or too far ahead (a replay, or a badly set clock).
+ * `replay`: its id was delivered already. `stranger`: its sender is not a live member. `name`: its sender claims
+ * a name it is not registered under.
+ */
+export interface Refusal {
+  kind: 'window' | 'replay' | 'stranger' | 'name'
+  reason: string
+}
+
+/**
  * Decides whether a message may be delivered: it must come from a live member of the network (asking the
  * bootstraps about a sender this node does not know, or whose name no bootstrap vouched for here), carry that
- * member's registered name, be sent within the
- * replay window, and not repeat a message id already delivered from that sender within the window.
+ * member's registered name, be sent within the replay window, and not repeat a message id already delivered from
+ * that sender within the window.
  * The sender is authenticated before this runs: the gossipsub signature, or the Noise-authenticated connection.
  */
 export class SenderCheck {
@@ -29,25 +39,25 @@ export class SenderCheck {
   }
 
   /** Resolves with the reason to refuse the message, or undefined to deliver it (and remember its id). */
-  async refusal (from: PeerId, claimedName: string, id: string, sentAt: number, now = Date.now()): Promise<string | undefined> {
+  async refusal (from: PeerId, claimedName: string, id: string, sentAt: number, now = Date.now()): Promise<Refusal | undefined> {
     const { replayWindow } = this.init
     if (Math.abs(now - sentAt) > replayWindow) {
-      return `sent ${Math.round((now - sentAt) / 1000)} s ago, outside the ${replayWindow / 1000} s replay window`
+      return { kind: 'window', reason: `sent ${Math.round((now - sentAt) / 1000)} s ago, outside the ${replayWindow / 1000} s replay window` }
     }
     this.forgetExpired(now)
     const key = `${from.toString()}/${id}`
     if (this.delivered.has(key)) {
-      return `a replay of message ${id}`
+      return { kind: 'replay', reason: `a replay of message ${id}` }
     }
     const name = await this.memberName(from)
     if (name == null) {
-      return 'the sender is not a live member of the network'
+      return { kind: 'stranger', reason: 'the sender is not a live member of the network' }
     }
     if (name !== claimedName) {
-      return `the sender claims the name "${claimedName}" but is registered as "${name}"`
+      return { kind: 'name', reason: `the sender claims the name "${claimedName}" but is registered as "${name}"` }
     }
     if (this.delivered.has(key)) {
-      return `a replay of message ${id}` // a copy that arrived while the sender was looked up
+      return { kind: 'replay', reason: `a replay of message ${id}` } // a copy that arrived while the sender was looked up
     }
     this.delivered.set(key, now + replayWindow)
     if (this.delivered.size > MAX_REMEMBERED_IDS) {

@@ -57,12 +57,23 @@ export interface Reply {
   end?: boolean
 }
 
+/** Errors of a peer that broke the framing (an oversized or impossible length prefix, a cut frame). */
+const FRAMING_ERRORS = new Set(['InvalidMessageLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'UnexpectedEOFError'])
+
+export interface ServeOptions {
+  maxSize: number
+  idleTimeout: number
+  log: Logger
+  /** The peer broke the framing: an oversized, impossible or cut frame. */
+  onMalformed?: (err: Error) => void
+}
+
 /**
  * Serves the request frames that arrive on an inbound stream, one at a time and in order, writing each reply.
  * The stream is aborted when no frame arrives for `idleTimeout` ms, or on a malformed or oversized frame.
  * Never throws: failures are logged and abort this stream only.
  */
-export function serveRequests (stream: Stream, options: { maxSize: number, idleTimeout: number, log: Logger }, handle: (frame: Uint8Array) => Promise<Reply> | Reply): void {
+export function serveRequests (stream: Stream, options: ServeOptions, handle: (frame: Uint8Array) => Promise<Reply> | Reply): void {
   const idle = setTimeout(() => { stream.abort(new TimeoutError(`no request for ${options.idleTimeout} ms`)) }, options.idleTimeout)
   // a deadline, not work: it must not keep a stopped node's process alive while libp2p winds the stream down
   idle.unref()
@@ -85,6 +96,9 @@ export function serveRequests (stream: Stream, options: { maxSize: number, idleT
     async () => { await stream.close({ signal: AbortSignal.timeout(options.idleTimeout) }) }
   ).catch((err: Error) => {
     options.log('closing %s stream: %s', stream.protocol, err.message)
+    if (FRAMING_ERRORS.has(err.name)) {
+      options.onMalformed?.(err)
+    }
     stream.abort(err)
   }).finally(() => {
     clearTimeout(idle)

@@ -3,6 +3,7 @@
  * stream, writes one request frame, reads one response frame, and the stream closes. Each protocol is this
  * service given its protocol id, its protobuf codecs, its limits and, on nodes that answer it, a handler.
  */
+import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { requestOnce, serveRequests } from './framing.js'
 import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -32,6 +33,8 @@ export interface RequestResponseInit<Request, Response> {
   malformed?: (error: Error) => Response
   /** The log component, e.g. 'p2p-node:status'. */
   logName: string
+  /** Limits each peer's requests (requestsPerSecond, per protocol) and counts its malformed ones. */
+  guard?: PeerGuard
 }
 
 export interface RequestResponseComponents {
@@ -99,17 +102,25 @@ export class RequestResponseService<Request, Response> implements Startable {
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
-    const { handle, malformed } = this.init
+    const { handle, malformed, guard } = this.init
+    const peer = connection.remotePeer
     if (handle == null) {
       stream.abort(new Error('not served here'))
       return
     }
-    serveRequests(stream, { maxSize: this.init.maxFrameBytes, idleTimeout: this.init.timeout, log: this.log }, async (frame) => {
+    if (guard?.allow(peer, 'requestsPerSecond', this.protocol) === false) {
+      this.log('refused a request from %p: over its rate limit, or banned', peer)
+      stream.abort(new Error('rate limit exceeded'))
+      return
+    }
+    const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed ${this.protocol} frame: ${err.message}`) }
+    serveRequests(stream, { maxSize: this.init.maxFrameBytes, idleTimeout: this.init.timeout, log: this.log, onMalformed }, async (frame) => {
       let request: Request
       try {
         request = this.init.request.decode(frame)
       } catch (err: any) {
-        this.log('malformed request from %p: %s', connection.remotePeer, err.message)
+        this.log('malformed request from %p: %s', peer, err.message)
+        onMalformed(err)
         if (malformed == null) {
           throw err
         }

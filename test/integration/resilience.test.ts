@@ -51,7 +51,7 @@ describe('bootstrap outages', () => {
 })
 
 describe('malformed and oversized frames', () => {
-  it('close only the offending stream; the node keeps serving', async () => {
+  it('close only the offending stream and keep serving; a peer that keeps sending them is banned', async () => {
     const bootstrap = await createNode({ role: 'bootstrap' })
     const target = await createNode({ name: 'target', bootstrap: bootstrap.multiaddrs })
     const attacker = await createNode({ name: 'attacker', bootstrap: bootstrap.multiaddrs })
@@ -59,6 +59,7 @@ describe('malformed and oversized frames', () => {
     const received: string[] = []
     target.addEventListener('message', evt => { received.push(evt.detail.text) })
 
+    // each costs the sender 10 strikes; at 80 it is banned
     const frames: Array<[string, Uint8Array[]]> = [
       ['/p2p-node/message/1.0.0', [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f])]], // a length prefix of 4 GiB
       ['/p2p-node/message/1.0.0', [lp.encode.single(new Uint8Array([0x0a, 0xff, 0x01])).subarray()]], // truncated protobuf
@@ -70,9 +71,7 @@ describe('malformed and oversized frames', () => {
       ['/p2p-node/goodbye/1.0.0', [lp.encode.single(new Uint8Array([0x12, 0x7f])).subarray()]], // a message cut short
       ['/p2p-node/network-size/1.0.0', [lp.encode.single(new Uint8Array(2_000)).subarray()]] // over the frame limit
     ]
-    await attacker.libp2p.dial(target.libp2p.getMultiaddrs())
-    await waitFor(() => target.members().find(member => member.name === 'attacker')?.state === 'alive', 'the target knows the attacker')
-    for (const [protocol, chunks] of frames) {
+    const sendBadFrame = async ([protocol, chunks]: [string, Uint8Array[]]): Promise<void> => {
       const stream = await attacker.libp2p.dialProtocol(target.peerId, protocol)
       const replies = await pipe(chunks, stream, (source) => lp.decode(source), async (source) => {
         const out: number[] = []
@@ -81,11 +80,24 @@ describe('malformed and oversized frames', () => {
       }).catch(() => ['reset'])
       assert.ok(replies.length <= 1, `${protocol}: at most one error reply, then the stream ends`)
     }
+    await attacker.libp2p.dial(target.libp2p.getMultiaddrs())
+    await waitFor(() => target.members().find(member => member.name === 'attacker')?.state === 'alive', 'the target knows the attacker')
+    for (const frame of frames.slice(0, 7)) {
+      await sendBadFrame(frame)
+    }
     assert.equal(received.length, 0, 'nothing reached the application')
     assert.equal(target.members().find(member => member.name === 'attacker')?.state, 'alive', 'a bad goodbye made the attacker look gone')
     const status = await attacker.status(target.peerId)
     assert.equal(status.name, 'target')
     await attacker.send('target', 'still listening?')
     await waitFor(() => received.includes('still listening?'), 'an honest message after the bad frames')
+
+    for (const frame of frames.slice(7)) {
+      await sendBadFrame(frame).catch(() => {}) // the ban may close the connection under it
+    }
+    await waitFor(() => target.networkStatus().bans.now === 1, 'the attacker is banned')
+    await waitFor(() => target.libp2p.getConnections(attacker.peerId).length === 0, 'the attacker is hung up on')
+    await assert.rejects(attacker.status(target.peerId), 'a banned peer reconnected')
+    assert.equal((await bootstrap.status(target.peerId)).name, 'target', 'the target stopped serving others')
   })
 })

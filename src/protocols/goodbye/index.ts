@@ -2,6 +2,7 @@
  * Our goodbye protocol, `/<prefix>/goodbye/1.0.0`: a leaving node tells each connected peer, with a reason, so that
  * they mark it as left at once instead of timing it out, and do not redial it.
  */
+import type { PeerGuard } from '../../protection/peer-guard.js'
 import { requestResponse, type RequestResponseService } from '../request-response.js'
 import { Goodbye, GoodbyeAck } from './pb/goodbye.js'
 import type { PeerId } from '@libp2p/interface'
@@ -26,7 +27,7 @@ export function reasonFromWire (reason: Goodbye.Reason): GoodbyeReason {
 
 export type GoodbyeService = RequestResponseService<Goodbye, GoodbyeAck>
 
-export function goodbye (init: { protocolPrefix: string, timeout: number, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void }): ReturnType<typeof requestResponse<Goodbye, GoodbyeAck>> {
+export function goodbye (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void }): ReturnType<typeof requestResponse<Goodbye, GoodbyeAck>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/goodbye/1.0.0`,
     request: { encode: Goodbye.encode, decode: (frame) => Goodbye.decode(frame) },
@@ -34,6 +35,7 @@ export function goodbye (init: { protocolPrefix: string, timeout: number, onGood
     maxFrameBytes: MAX_FRAME_BYTES,
     maxStreams: MAX_STREAMS,
     timeout: init.timeout,
+    guard: init.guard,
     handle: (request, connection) => {
       init.onGoodbye(connection.remotePeer, reasonFromWire(request.reason), (request.message ?? '').slice(0, MAX_MESSAGE_LENGTH))
       return {}

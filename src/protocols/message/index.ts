@@ -1,4 +1,5 @@
 import { MessageService } from './message-service.js'
+import type { PeerGuard } from '../../protection/peer-guard.js'
 import type { ComponentLogger, PeerId } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 
@@ -41,6 +42,8 @@ export interface MessageInit {
   maxMessageBytes: number
   /** This node's name, as it tells its receivers. */
   name: () => string
+  /** Limits each peer's streams (requestsPerSecond) and messages (directPerSecond); counts malformed frames. */
+  guard?: PeerGuard
   /** Why a message from `from` must be refused, or undefined to accept it. */
   refusal: (from: PeerId, message: { id: string, senderName: string, sentAt: number }) => Promise<string | undefined>
 }

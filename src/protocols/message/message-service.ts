@@ -3,11 +3,13 @@ import { TypedEventEmitter } from 'main-event'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { isValidName } from '../../config.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnreachablePeerError } from '../../errors.js'
+import { STRIKES } from '../../protection/peer-guard.js'
 import { serveRequests, type Reply } from '../framing.js'
 import { OutboundChannel } from './outbound-channel.js'
 import { DirectMessage, DirectMessageAck } from './pb/message.js'
 import { FRAME_OVERHEAD_BYTES, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION, RECEIVER_IDLE_TIMEOUT, SENDER_IDLE_TIMEOUT } from './index.js'
 import type { MessageComponents, MessageInit, MessageServiceEvents } from './index.js'
+import type { PeerGuard } from '../../protection/peer-guard.js'
 import type { IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
 
 /**
@@ -23,6 +25,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
   private readonly maxFrameBytes: number
   private readonly name: () => string
   private readonly refusal: MessageInit['refusal']
+  private readonly guard?: PeerGuard
   private readonly log: Logger
   private readonly channels = new Map<string, Promise<OutboundChannel>>()
   private started = false
@@ -36,6 +39,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
     this.maxFrameBytes = init.maxMessageBytes + FRAME_OVERHEAD_BYTES
     this.name = init.name
     this.refusal = init.refusal
+    this.guard = init.guard
     this.log = components.logger.forComponent('p2p-node:message')
     this.handleStream = this.handleStream.bind(this)
   }
@@ -136,17 +140,31 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
     const from = connection.remotePeer
-    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log }, async (frame): Promise<Reply> => {
+    const { guard } = this
+    if (guard?.allow(from, 'requestsPerSecond', this.protocol) === false) {
+      this.log('refused a stream from %p: over its rate limit, or banned', from)
+      stream.abort(new Error('rate limit exceeded'))
+      return
+    }
+    const onMalformed = (err: Error): void => { guard?.strike(from, STRIKES.malformed, `malformed direct message frame: ${err.message}`) }
+    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log, onMalformed }, async (frame): Promise<Reply> => {
       let message: DirectMessage
       try {
         message = DirectMessage.decode(frame)
       } catch (err: any) {
         this.log('malformed message from %p: %s', from, err.message)
+        onMalformed(err)
         return ack(new Uint8Array(), DirectMessageAck.Status.MALFORMED, 'malformed message', true)
       }
       if (message.id.byteLength !== 16 || !isValidName(message.senderName)) {
         this.log('malformed message from %p: bad id or sender name', from)
+        onMalformed(new Error('bad id or sender name'))
         return ack(message.id.subarray(0, 16), DirectMessageAck.Status.MALFORMED, 'bad id or sender name', true)
+      }
+      if (guard?.allow(from, 'directPerSecond') === false) {
+        const reason = 'over its direct message rate limit, or banned'
+        this.safeDispatchEvent('rejected', { detail: { id: toHex(message.id, 'base16'), from, senderName: message.senderName, reason } })
+        return ack(message.id, DirectMessageAck.Status.REJECTED, reason)
       }
       if (message.payload.byteLength > this.maxMessageBytes) {
         return ack(message.id, DirectMessageAck.Status.TOO_LARGE, `the maximum is ${this.maxMessageBytes} bytes`)

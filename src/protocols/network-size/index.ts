@@ -1,4 +1,5 @@
 /** Our network size protocol, `/<prefix>/network-size/1.0.0`: ask any node, bootstraps included, how big the network is. */
+import type { PeerGuard } from '../../protection/peer-guard.js'
 import { requestResponse, type RequestResponseService } from '../request-response.js'
 import { NetworkSizeRequest, NetworkSizeResponse } from './pb/network-size.js'
 import type { PeerId } from '@libp2p/interface'
@@ -23,7 +24,7 @@ export interface NetworkSize {
 
 export type NetworkSizeService = RequestResponseService<NetworkSizeRequest, NetworkSizeResponse>
 
-export function networkSize (init: { protocolPrefix: string, timeout: number, getSize: () => NetworkSize }): ReturnType<typeof requestResponse<NetworkSizeRequest, NetworkSizeResponse>> {
+export function networkSize (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, getSize: () => NetworkSize }): ReturnType<typeof requestResponse<NetworkSizeRequest, NetworkSizeResponse>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/network-size/1.0.0`,
     request: { encode: NetworkSizeRequest.encode, decode: (frame) => NetworkSizeRequest.decode(frame) },
@@ -31,6 +32,7 @@ export function networkSize (init: { protocolPrefix: string, timeout: number, ge
     maxFrameBytes: MAX_FRAME_BYTES,
     maxStreams: MAX_STREAMS,
     timeout: init.timeout,
+    guard: init.guard,
     handle: () => {
       const { size, alive, suspect, freshnessMs, exact } = init.getSize()
       return { size, alive, suspect, method: NetworkSizeResponse.Method.MEMBERSHIP_VIEW, freshnessMs, exact }

@@ -1,4 +1,5 @@
 import { PeerExchangeService } from './peer-exchange-service.js'
+import type { PeerGuard } from '../../protection/peer-guard.js'
 import type { Role } from '../../config.js'
 import type { MemberList } from '../../membership/members.js'
 import type { ComponentLogger, PeerId } from '@libp2p/interface'
@@ -30,6 +31,8 @@ export interface PeerExchangeInit {
   members: MemberList
   /** What this node tells the peers it asks about itself. */
   describeSelf: () => SelfDescription
+  /** Limits each peer's requests (requestsPerSecond) and counts its malformed ones. */
+  guard?: PeerGuard
 }
 
 export interface PeerExchangeComponents {

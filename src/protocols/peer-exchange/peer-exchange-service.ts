@@ -2,6 +2,7 @@ import { peerDiscoverySymbol } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
 import { NONCE_BYTES } from '../../membership/announcements.js'
+import { STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
 import { requestOnce, serveRequests, type Reply } from '../framing.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
 import { fromString as fromHex } from 'uint8arrays/from-string'
@@ -26,6 +27,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private readonly members: MemberList
   private readonly timeout: number
   private readonly describeSelf: PeerExchangeInit['describeSelf']
+  private readonly guard?: PeerGuard
   private readonly log: Logger
   private started = false
 
@@ -35,6 +37,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     this.protocol = `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
     this.members = init.members
     this.timeout = init.timeout
+    this.guard = init.guard
     this.describeSelf = init.describeSelf
     this.log = components.logger.forComponent('p2p-node:peer-exchange')
     this.handleStream = this.handleStream.bind(this)
@@ -116,12 +119,21 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
-    serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log }, (frame): Reply => {
+    const { guard } = this
+    const peer = connection.remotePeer
+    if (guard?.allow(peer, 'requestsPerSecond', this.protocol) === false) {
+      this.log('refused a request from %p: over its rate limit, or banned', peer)
+      stream.abort(new Error('rate limit exceeded'))
+      return
+    }
+    const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed peer exchange frame: ${err.message}`) }
+    serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log, onMalformed }, (frame): Reply => {
       let request: PeerExchangeRequest
       try {
         request = PeerExchangeRequest.decode(frame, { limits: { addresses: MAX_ADDRESSES_PER_PEER } })
       } catch (err: any) {
         this.log('malformed request from %p: %s', connection.remotePeer, err.message)
+        onMalformed(err)
         return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'malformed request' }), end: true }
       }
       if (!isValidName(request.name)) {

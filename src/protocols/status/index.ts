@@ -1,4 +1,5 @@
 /** Our status protocol, `/<prefix>/status/1.0.0`: ask a node who it is and how it is doing. */
+import type { PeerGuard } from '../../protection/peer-guard.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { requestResponse, type RequestResponseService } from '../request-response.js'
 import { roleFromWire, roleToWire } from '../wire.js'
@@ -34,7 +35,7 @@ export interface NodeStatus {
 
 export type StatusService = RequestResponseService<StatusRequest, StatusResponse>
 
-export function status (init: { protocolPrefix: string, timeout: number, getStatus: () => NodeStatus }): ReturnType<typeof requestResponse<StatusRequest, StatusResponse>> {
+export function status (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, getStatus: () => NodeStatus }): ReturnType<typeof requestResponse<StatusRequest, StatusResponse>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/status/1.0.0`,
     request: { encode: StatusRequest.encode, decode: (frame) => StatusRequest.decode(frame) },
@@ -42,6 +43,7 @@ export function status (init: { protocolPrefix: string, timeout: number, getStat
     maxFrameBytes: MAX_FRAME_BYTES,
     maxStreams: MAX_STREAMS,
     timeout: init.timeout,
+    guard: init.guard,
     handle: () => toWire(init.getStatus()),
     logName: 'p2p-node:status'
   })
