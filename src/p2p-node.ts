@@ -137,6 +137,8 @@ export interface P2PNodeEvents extends MemberEvents {
   ready: CustomEvent<void>
   /** A broadcast or direct message was refused; `reason` says why. Counted in networkStatus().messages.rejected. */
   'message:rejected': CustomEvent<RejectedMessage>
+  /** A peer flooded this node or misbehaved: it was hung up on and is kept out for `banDuration`. */
+  'peer:banned': CustomEvent<{ peerId: PeerId, reason: string }>
   /** An operator ordered the network to shut down: this node is leaving. */
   shutdown: CustomEvent<ShutdownOrder>
   /**
@@ -225,7 +227,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     })
     this.verifyLog = libp2p.logger.forComponent('p2p-node:verify')
     this.guard = guard
-    guard.onBan = (peer) => {
+    guard.onBan = (peer, reason) => {
+      this.safeDispatchEvent('peer:banned', { detail: { peerId: peer, reason } })
       libp2p.hangUp(peer).catch(err => { this.verifyLog('hanging up on banned %p failed: %s', peer, err.message) })
     }
     this.validateBroadcast = this.validateBroadcast.bind(this)
@@ -529,11 +532,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   }
 
   /**
-   * gossipsub topic validator of the broadcast topic. A broadcast is refused when its origin is over its rate
-   * limit, when it is malformed, or when its sender is not a live member, claims another name or replays one.
-   * A malformed one is rejected: no honest node passes one on, so the peer that did pays in its gossipsub score. The
-   * others depend on each node's view and clock, so an honest forwarder must not pay for them: they are ignored,
-   * unless the origin sent them itself, which then pays in score and strikes. None is delivered or passed on.
+   * gossipsub topic validator of the broadcast topic. A broadcast is refused when it is malformed, when its origin
+   * is over its rate limit, or when its sender is not a live member, claims another name or replays one.
+   * Only a malformed one is rejected: gossipsub then penalises every peer that passed a copy on, and no honest node
+   * passes one on. The others depend on each node's view, clock and budget, and an honest forwarder that accepted
+   * one must not pay for it: they are ignored, and the origin, if it sent one itself, pays in strikes (the app part
+   * of its score). None is delivered or passed on.
    */
   private async validateBroadcast (source: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const fromOrigin = msg.type === 'signed' && source.equals(msg.from)
@@ -547,19 +551,18 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     const id = uint8ArrayToString(envelope.id, 'base16')
     if (!this.guard.allow(from, 'broadcastsPerSecond')) { // the origin got its strike
       this.rejectBroadcast(msg, envelope.senderName, id, 'its sender is over its broadcast rate limit, or banned')
-      return fromOrigin ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+      return TopicValidatorResult.Ignore
     }
     const refusal = await this.senderCheck.refusal(from, envelope.senderName, id, envelope.sentAt)
     if (refusal == null) {
       return TopicValidatorResult.Accept
     }
     this.rejectBroadcast(msg, envelope.senderName, id, refusal.reason)
-    // a clock set wrong is not an attack: ignored, whoever sent it
-    if (!fromOrigin || refusal.kind === 'window') {
-      return TopicValidatorResult.Ignore
+    // a clock set wrong is not an attack
+    if (fromOrigin && refusal.kind !== 'window') {
+      this.guard.strike(source, STRIKES.invalid, refusal.reason)
     }
-    this.guard.strike(source, STRIKES.invalid, refusal.reason)
-    return TopicValidatorResult.Reject
+    return TopicValidatorResult.Ignore
   }
 
   private rejectBroadcast (msg: Message, fromName: string, id: string, reason: string): void {

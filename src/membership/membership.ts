@@ -299,10 +299,11 @@ export class Membership {
   }
 
   /**
-   * gossipsub topic validator. A malformed announcement is rejected, so the peer that passed it on pays for it in
-   * its score: no honest node forwards one. One this node may not act on (from a sender no bootstrap vouches for, a
-   * DEAD or shutdown from someone it does not trust) is ignored instead: those depend on each node's view and
-   * configuration, and an honest forwarder must not pay for them. Neither is delivered here, nor passed on.
+   * gossipsub topic validator. A malformed announcement is rejected, so the peers that passed it on pay for it in
+   * their score: no honest node forwards one. One this node may not act on (over its origin's rate limit, from a
+   * sender no bootstrap vouches for, a DEAD or shutdown from someone it does not trust) is ignored instead: those
+   * depend on each node's view, configuration and budget, and an honest forwarder must not pay for them. Neither is
+   * delivered here, nor passed on.
    */
   private async validate (source: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const fromOrigin = msg.type === 'signed' && source.equals(msg.from)
@@ -325,7 +326,7 @@ export class Membership {
     } else {
       this.init.log('rejected an announcement from %s: %s', from, refusal)
     }
-    return typeof read === 'string' || (overLimit && fromOrigin) ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    return typeof read === 'string' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
   }
 
   /** Bootstraps and operators: their notices come in bursts (a DEAD for every node of a crashed host), unlimited. */

@@ -23,6 +23,13 @@ export interface RateLimits {
 
 export type Limit = keyof RateLimits
 
+/**
+ * Inbound streams of one protocol libp2p lets one connection open at once, when a guard counts them: libp2p resets
+ * streams past its limit without telling us, so it is set high and the guard enforces each protocol's own limit,
+ * with strikes for every stream past it.
+ */
+export const STREAM_BACKSTOP = 64
+
 /** Strikes a peer may collect before it is banned: the same as gossipsub's graylist threshold (-80) in score. */
 export const BAN_STRIKES = 80
 /** What each kind of misbehaviour costs, in strikes. */
@@ -47,6 +54,8 @@ interface Bucket {
 
 interface PeerRecord {
   buckets: Map<string, Bucket>
+  /** Inbound streams open now, per protocol. */
+  open: Map<string, number>
   strikes: number
   strikesAt: number
 }
@@ -99,6 +108,34 @@ export class PeerGuard {
     }
     this.strike(peer, STRIKES.overLimit, `over its ${key} limit (${rate}/s)`, now)
     return false
+  }
+
+  /**
+   * Admits an inbound stream of `protocol` from `peer`: within its request rate, and at most `maxOpen` of them open
+   * at once. Resolves with a release to call when the stream ends, or undefined (and a strike) to refuse it.
+   */
+  admitStream (peer: PeerId, protocol: string, maxOpen: number, now = Date.now()): (() => void) | undefined {
+    if (this.init.exempt?.(peer) === true) {
+      return () => {}
+    }
+    if (!this.allow(peer, 'requestsPerSecond', protocol, now)) {
+      return undefined
+    }
+    const record = this.record(peer, now)
+    const open = record.open.get(protocol) ?? 0
+    if (open >= maxOpen) {
+      this.strike(peer, STRIKES.overLimit, `over ${maxOpen} open ${protocol} streams`, now)
+      return undefined
+    }
+    record.open.set(protocol, open + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (record.open.get(protocol) ?? 1) - 1
+      if (left > 0) record.open.set(protocol, left)
+      else record.open.delete(protocol)
+    }
   }
 
   /** Records misbehaviour of `peer`: `strikes` of STRIKES, for `reason`. Bans it at BAN_STRIKES. */
@@ -184,16 +221,16 @@ export class PeerGuard {
       if (this.peers.size >= MAX_PEERS) {
         this.forgetOne(now)
       }
-      record = { buckets: new Map(), strikes: 0, strikesAt: now }
+      record = { buckets: new Map(), open: new Map(), strikes: 0, strikesAt: now }
       this.peers.set(key, record)
     }
     return record
   }
 
-  /** Forgets the oldest peer with (almost) no strikes, or else the oldest: a flood of new peer ids cannot grow this. */
+  /** Forgets the oldest idle peer with (almost) no strikes, or else the oldest: a flood of new peer ids cannot grow this. */
   private forgetOne (now: number): void {
     for (const [key, record] of this.peers) {
-      if (this.decayed(record, now) < 1) {
+      if (this.decayed(record, now) < 1 && record.open.size === 0) {
         this.peers.delete(key)
         return
       }

@@ -66,6 +66,8 @@ export interface ServeOptions {
   log: Logger
   /** The peer broke the framing: an oversized, impossible or cut frame. */
   onMalformed?: (err: Error) => void
+  /** The stream is done with, however it ended. */
+  onEnd?: () => void
 }
 
 /**
@@ -102,5 +104,6 @@ export function serveRequests (stream: Stream, options: ServeOptions, handle: (f
     stream.abort(err)
   }).finally(() => {
     clearTimeout(idle)
+    options.onEnd?.()
   })
 }

@@ -3,7 +3,7 @@
  * stream, writes one request frame, reads one response frame, and the stream closes. Each protocol is this
  * service given its protocol id, its protobuf codecs, its limits and, on nodes that answer it, a handler.
  */
-import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
+import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { requestOnce, serveRequests } from './framing.js'
 import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -74,7 +74,7 @@ export class RequestResponseService<Request, Response> implements Startable {
     }
     if (this.init.handle != null) {
       await this.components.registrar.handle(this.protocol, this.handleStream, {
-        maxInboundStreams: this.init.maxStreams,
+        maxInboundStreams: this.init.guard != null ? STREAM_BACKSTOP : this.init.maxStreams,
         maxOutboundStreams: this.init.maxStreams
       })
     }
@@ -108,13 +108,14 @@ export class RequestResponseService<Request, Response> implements Startable {
       stream.abort(new Error('not served here'))
       return
     }
-    if (guard?.allow(peer, 'requestsPerSecond', this.protocol) === false) {
-      this.log('refused a request from %p: over its rate limit, or banned', peer)
+    const onEnd = guard == null ? () => {} : guard.admitStream(peer, this.protocol, this.init.maxStreams)
+    if (onEnd == null) {
+      this.log('refused a stream from %p: over its limits, or banned', peer)
       stream.abort(new Error('rate limit exceeded'))
       return
     }
     const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed ${this.protocol} frame: ${err.message}`) }
-    serveRequests(stream, { maxSize: this.init.maxFrameBytes, idleTimeout: this.init.timeout, log: this.log, onMalformed }, async (frame) => {
+    serveRequests(stream, { maxSize: this.init.maxFrameBytes, idleTimeout: this.init.timeout, log: this.log, onMalformed, onEnd }, async (frame) => {
       let request: Request
       try {
         request = this.init.request.decode(frame)

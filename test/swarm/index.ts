@@ -18,6 +18,7 @@ export type Request = { id: number } & (
   | { op: 'forgeBroadcast', key: string, text: string, senderName?: string, sentAt?: number, messageId?: string }
   | { op: 'forgeDirect', key: string, to: string, text: string, senderName?: string, sentAt?: number, messageId?: string }
   | { op: 'dial', key: string, to: string }
+  | { op: 'attack', key: string, attack: string, args: unknown[] }
   | { op: 'stopAll' }
 )
 
@@ -32,6 +33,10 @@ export interface Snapshot {
   meshPeers: number
   /** Member name -> state. */
   states: Record<string, string>
+  /** Peers banned now, and bans since start. */
+  bans: { now: number, total: number }
+  /** Peer ids of its connections. */
+  connectedTo: string[]
 }
 
 export interface SwarmEvent {
@@ -175,6 +180,14 @@ export class RemoteNode {
   /** Sends `to` a direct message frame of the test's making; resolves with the acknowledgement's status. */
   async forgeDirect (to: RemoteNode, text: string, fields: { senderName?: string, sentAt?: number, messageId?: string } = {}): Promise<string> {
     return this.swarm.request({ op: 'forgeDirect', key: this.key, to: to.key, text, ...fields })
+  }
+
+  /**
+   * Runs one of test/swarm/attacks.ts with this node as the attacker; other nodes given as arguments are passed as
+   * the worker's nodes.
+   */
+  async attack<T = unknown> (attack: string, ...args: unknown[]): Promise<T> {
+    return this.swarm.request({ op: 'attack', key: this.key, attack, args: args.map(arg => arg instanceof RemoteNode ? { node: arg.key } : arg) })
   }
 
   /** Connects to `to` directly, whatever discovery would do. */

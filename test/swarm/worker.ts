@@ -14,11 +14,12 @@ import { broadcastTopic, encodeBroadcast } from '../../dist/gossip/broadcast.js'
 import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
+import * as attacks from './attacks.ts'
 import type { Request, Snapshot } from './index.ts'
 
 const nodes = new Map<string, P2PNode>()
 let nextKey = 0
-const EVENTS = ['message', 'message:rejected', 'member:join', 'member:leave', 'member:dead', 'member:suspect', 'shutdown', 'refused', 'ready'] as const
+const EVENTS = ['message', 'message:rejected', 'member:join', 'member:leave', 'member:dead', 'member:suspect', 'shutdown', 'refused', 'ready', 'peer:banned'] as const
 
 /** Values made cloneable: peer ids as strings, errors as their name, message and reason. */
 function plain (value: any): any {
@@ -62,7 +63,9 @@ async function handle (request: Request): Promise<unknown> {
         rejected: n.networkStatus().messages.rejectedAnnouncements,
         peerConnections: n.isStarted ? n.peerConnections() : 0,
         meshPeers: n.isStarted ? n.meshPeers() : 0,
-        states: Object.fromEntries(n.members().map(m => [m.name, m.state]))
+        states: Object.fromEntries(n.members().map(m => [m.name, m.state])),
+        bans: n.networkStatus().bans,
+        connectedTo: n.isStarted ? n.libp2p.getPeers().map(String) : []
       }))
     case 'announce': {
       // publishes an announcement of the caller's making, signed by this node's key: how a forger would
@@ -122,6 +125,11 @@ async function handle (request: Request): Promise<unknown> {
     case 'dial':
       await node(request.key).libp2p.dial(node(request.to).libp2p.getMultiaddrs())
       return undefined
+    case 'attack': {
+      const attack = (attacks as Record<string, (...args: any[]) => unknown>)[request.attack]
+      if (attack == null) throw new Error(`no attack ${request.attack}`)
+      return plain(await attack(node(request.key), ...request.args.map((arg: any) => arg?.node != null ? node(arg.node) : arg)))
+    }
     case 'stopAll':
       await Promise.all([...nodes.values()].map(async n => n.stop()))
       return undefined

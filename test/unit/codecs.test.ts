@@ -12,7 +12,6 @@ import { NetworkSizeResponse } from '../../dist/protocols/network-size/pb/networ
 import { RegistryRequest, RegistryResponse } from '../../dist/protocols/registry/pb/registry.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 
-const codecs = { Broadcast, DirectMessage, DirectMessageAck, PeerExchangeRequest, PeerExchangeResponse, StatusResponse, Announcement, Goodbye, NetworkSizeResponse, RegistryRequest, RegistryResponse }
 const SENDER = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
 
 describe('wire codecs', () => {
@@ -55,42 +54,16 @@ describe('wire codecs', () => {
     assert.equal((read({}) as any).from, SENDER)
     assert.equal(read({}, 'unsigned'), 'unsigned')
     assert.equal(read({ name: 'has space' }), 'invalid name')
+    assert.equal(read({ certificate: randomBytes(64) }), 'invalid certificate')
+    assert.equal(read({ certificate: randomBytes(64), certifiedBy: randomBytes(5) }), 'invalid certificate')
+    assert.ok((read({ certificate: randomBytes(64), certifiedBy: SENDER.toMultihash().bytes }) as any).certificate.issuer.equals(SENDER))
     assert.equal(read({ nonce: randomBytes(3) }), 'invalid nonce')
     assert.match(read({ intervalMs: 10 }) as string, /out of bounds/)
     assert.match(read({ kind: Announcement.Kind.UNSPECIFIED }) as string, /unknown kind/)
     assert.equal(read({ kind: Announcement.Kind.DEAD }), 'DEAD without a valid subject')
     assert.match(read({ neighbours: Array.from({ length: 65 }, () => randomBytes(38)) }) as string, /^malformed/)
-    for (let i = 0; i < 5_000; i++) {
-      const result = readAnnouncement({ type: 'signed', from: SENDER, topic: 't', data: i % 2 === 0 ? randomBytes(i % 300) : mutate(Announcement.encode(good)) } as any)
-      assert.ok(typeof result === 'string' || result.kind != null)
-    }
-  })
-
-  it('throw an Error, never hang or crash, on 20,000 random and truncated inputs', () => {
-    const valid = DirectMessage.encode({ id: randomBytes(16), payload: randomBytes(200), senderName: 'bob', sentAt: 1 })
-    let rejected = 0
-    for (let i = 0; i < 20_000; i++) {
-      const input = i % 2 === 0 ? randomBytes(i % 300) : mutate(valid)
-      for (const codec of Object.values(codecs)) {
-        try {
-          (codec as any).decode(input, { limits: { peers: 64, addresses: 8, neighbours: 64 } })
-        } catch (err) {
-          assert.ok(err instanceof Error, `a ${typeof err} was thrown`)
-          rejected++
-        }
-      }
-    }
-    assert.ok(rejected > 0, 'some random input must be refused')
   })
 })
-
-function mutate (bytes: Uint8Array): Uint8Array {
-  const copy = Uint8Array.from(bytes).subarray(0, Math.floor(Math.random() * (bytes.length + 1)))
-  for (let i = 0; i < 3 && copy.length > 0; i++) {
-    copy[Math.floor(Math.random() * copy.length)] = Math.floor(Math.random() * 256)
-  }
-  return copy
-}
 
 /** Uint8Arrays and Buffers compare as plain arrays. */
 function toPlain (value: unknown): unknown {

@@ -3,7 +3,7 @@ import { TypedEventEmitter } from 'main-event'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { isValidName } from '../../config.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnreachablePeerError } from '../../errors.js'
-import { STRIKES } from '../../protection/peer-guard.js'
+import { STREAM_BACKSTOP, STRIKES } from '../../protection/peer-guard.js'
 import { serveRequests, type Reply } from '../framing.js'
 import { OutboundChannel } from './outbound-channel.js'
 import { DirectMessage, DirectMessageAck } from './pb/message.js'
@@ -49,7 +49,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
       return
     }
     await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxInboundStreams: this.guard != null ? STREAM_BACKSTOP : MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
     })
     this.started = true
@@ -141,13 +141,14 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
   private handleStream ({ stream, connection }: IncomingStreamData): void {
     const from = connection.remotePeer
     const { guard } = this
-    if (guard?.allow(from, 'requestsPerSecond', this.protocol) === false) {
-      this.log('refused a stream from %p: over its rate limit, or banned', from)
+    const onEnd = guard == null ? () => {} : guard.admitStream(from, this.protocol, MAX_INBOUND_STREAMS)
+    if (onEnd == null) {
+      this.log('refused a stream from %p: over its limits, or banned', from)
       stream.abort(new Error('rate limit exceeded'))
       return
     }
     const onMalformed = (err: Error): void => { guard?.strike(from, STRIKES.malformed, `malformed direct message frame: ${err.message}`) }
-    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log, onMalformed }, async (frame): Promise<Reply> => {
+    serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log, onMalformed, onEnd }, async (frame): Promise<Reply> => {
       let message: DirectMessage
       try {
         message = DirectMessage.decode(frame)

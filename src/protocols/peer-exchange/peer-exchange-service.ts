@@ -2,7 +2,7 @@ import { peerDiscoverySymbol } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
 import { NONCE_BYTES } from '../../membership/announcements.js'
-import { STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
+import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
 import { requestOnce, serveRequests, type Reply } from '../framing.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
 import { fromString as fromHex } from 'uint8arrays/from-string'
@@ -48,7 +48,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       return
     }
     await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: MAX_STREAMS,
+      maxInboundStreams: this.guard != null ? STREAM_BACKSTOP : MAX_STREAMS,
       maxOutboundStreams: MAX_STREAMS
     })
     this.started = true
@@ -121,13 +121,14 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
     const { guard } = this
     const peer = connection.remotePeer
-    if (guard?.allow(peer, 'requestsPerSecond', this.protocol) === false) {
-      this.log('refused a request from %p: over its rate limit, or banned', peer)
+    const onEnd = guard == null ? () => {} : guard.admitStream(peer, this.protocol, MAX_STREAMS)
+    if (onEnd == null) {
+      this.log('refused a stream from %p: over its limits, or banned', peer)
       stream.abort(new Error('rate limit exceeded'))
       return
     }
     const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed peer exchange frame: ${err.message}`) }
-    serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log, onMalformed }, (frame): Reply => {
+    serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log, onMalformed, onEnd }, (frame): Reply => {
       let request: PeerExchangeRequest
       try {
         request = PeerExchangeRequest.decode(frame, { limits: { addresses: MAX_ADDRESSES_PER_PEER } })
