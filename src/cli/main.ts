@@ -50,6 +50,7 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.addEventListener('member:join', (evt) => { print.info(`[join] ${evt.detail.name} (${evt.detail.peerId.toString()})`) })
   node.addEventListener('member:leave', (evt) => { print.info(`[leave] ${evt.detail.name} left`) })
   node.addEventListener('member:dead', (evt) => { print.info(`[dead] ${evt.detail.name} is gone`) })
+  node.addEventListener('peer:banned', (evt) => { print.info(`[banned] ${evt.detail.peerId.toString()}: ${evt.detail.reason}`) })
 
   return new Promise<number>((resolve) => {
     let stopping = false

@@ -11,7 +11,7 @@ const REQUESTS_PER_SECOND = 50
 /** How soon every peer an attacker wrote to must have hung up on it and banned it. */
 const BAN_BOUND_MS = 5_000
 /** Heap the whole swarm may grow by during one attack. */
-const HEAP_BOUND = 64 * 1024 * 1024
+const HEAP_BOUND = 32 * 1024 * 1024
 
 describe(`attacks on ${PEERS} nodes`, () => {
   const swarm = new Swarm()
@@ -41,13 +41,7 @@ describe(`attacks on ${PEERS} nodes`, () => {
     await waitFor(async () => {
       const snapshot = await swarm.snapshot()
       return victims.every(node => hasBanned(snapshot, node))
-    }, `every peer of ${bad.name} banned it`, 20_000, 20).catch(async (err) => {
-      const snapshot = await swarm.snapshot()
-      for (const node of victims.filter(node => !hasBanned(snapshot, node))) {
-        console.log(`# ${node.name} did not ban ${bad.name}: ${JSON.stringify(snapshot.get(node.key)!.bans)}, connected ${String(snapshot.get(node.key)!.connectedTo.includes(bad.peerId))}, received ${node.received().filter(t => t.startsWith('flood')).length}`)
-      }
-      throw err
-    })
+    }, `every peer of ${bad.name} banned it`, 20_000, 20)
     const took = Date.now() - since
     assert.ok(took < BAN_BOUND_MS, `banned after ${took} ms`)
     return took
@@ -58,12 +52,7 @@ describe(`attacks on ${PEERS} nodes`, () => {
   /** An honest broadcast reaches every other honest node. */
   const honestBroadcastArrives = async (from: RemoteNode, text: string): Promise<void> => {
     await from.broadcast(text)
-    await waitFor(() => delivered(text) === PEERS - 1, `"${text}" reaches every node`, 15_000).catch(async err => {
-      const snap = await swarm.snapshot()
-      console.log('# DEBUG', JSON.stringify(nodes.filter(n => !n.received().includes(text)).map(n => [n.name, snap.get(n.key)!.bans, snap.get(n.key)!.meshPeers, snap.get(n.key)!.connectedTo.length])))
-      console.log('# DEBUG', JSON.stringify(honest.map(n => n.events.filter(e => e.type === 'peer:banned').map(e => [e.detail.peerId.slice(-4), e.detail.reason]))))
-      throw err
-    })
+    await waitFor(() => delivered(text) === PEERS - 1, `"${text}" reaches every node`, 15_000)
   }
 
   before(async () => {
@@ -169,17 +158,12 @@ describe('replays of a captured broadcast, 10 nodes', () => {
       'the broadcast reaches every node, the attacker included')
     const sentAt = Date.now()
     assert.ok(await mallory.attack<boolean>('replay', 'replay me'), 'nothing to replay')
-    // after gossipsub forgot its id (twice the replay window), only the timestamp stands in the way
-    await waitFor(() => Date.now() > sentAt + 2 * REPLAY_WINDOW + 500, 'the seen window has passed', 3 * REPLAY_WINDOW)
+    // once gossipsub forgot its id, only the timestamp stands in the way: ids are kept twice the replay window, and
+    // dropped at the next heartbeat (every second) after that
+    await waitFor(() => Date.now() > sentAt + 2 * REPLAY_WINDOW + 2_000, 'the seen window has passed', 4 * REPLAY_WINDOW)
     const rejectedBefore = await rejectedBroadcasts(everyone)
     assert.ok(await mallory.attack<boolean>('replay', 'replay me'), 'nothing to replay')
-    await waitFor(async () => await rejectedBroadcasts(everyone) > rejectedBefore, 'the late replay is refused').catch(async err => {
-      const snap = await swarm.snapshot()
-      console.log('# DEBUG', JSON.stringify([...snap.values()].map(n => [n.name, n.bans, n.connectedTo.includes(mallory.peerId)])), Date.now() - sentAt)
-      console.log('# DEBUG', JSON.stringify(everyone.map(n => n.events.filter(e => e.type === 'message:rejected').map(e => e.detail.reason))))
-      console.log('# DEBUG scores', JSON.stringify(await Promise.all(everyone.map(async n => n.attack('scoreOf', mallory.peerId)))))
-      throw err
-    })
+    await waitFor(async () => await rejectedBroadcasts(everyone) > rejectedBefore, 'the late replay is refused')
     await nodes[3].broadcast('honest after replays')
     await waitFor(() => nodes.filter(node => node.received().includes('honest after replays')).length === nodes.length - 1, 'an honest broadcast reaches every node')
     assert.equal(nodes.filter(node => node.received().filter(text => text === 'replay me').length !== (node === nodes[2] ? 0 : 1)).length, 0, 'a replay was delivered')

@@ -3,6 +3,8 @@
  * gossipsub would never send (another peer's id, no signature, replays, subscription floods), and floods of
  * broadcasts, direct messages and streams. Each returns plain figures for the test to assert on.
  */
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { randomBytes } from '@libp2p/crypto'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import * as lp from 'it-length-prefixed'
@@ -66,7 +68,8 @@ export function capture (attacker: P2PNode): void {
     const seqno = new Uint8Array(8)
     new DataView(seqno.buffer).setBigUint64(0, msg.sequenceNumber)
     const text = new TextDecoder().decode(msg.data)
-    captured.set(text, { from: msg.from.toMultihash().bytes, data: msg.data, seqno, topic: msg.topic, signature: msg.signature, key: publicKeyToProtobuf(msg.key) })
+    // copies: the message's bytes may be views into buffers that libp2p reuses
+    captured.set(text, { from: msg.from.toMultihash().bytes, data: msg.data.slice(), seqno, topic: msg.topic, signature: msg.signature.slice(), key: publicKeyToProtobuf(msg.key) })
   })
 }
 
@@ -148,13 +151,13 @@ export async function floodStreams (attacker: P2PNode, target: P2PNode, count: n
   return answered.reduce<number>((a, b) => a + b, 0)
 }
 
-/** How many topics `node`'s gossipsub tracks, and the worker's heap. */
+v8.setFlagsFromString('--expose-gc')
+const collectGarbage: () => void = runInNewContext('gc')
+
+/** How many topics `node`'s gossipsub tracks, and the worker's heap after a full garbage collection. */
 export function footprint (node: P2PNode): { topics: number, heapUsed: number } {
   const pubsub: any = node.libp2p.services.pubsub
+  collectGarbage()
   return { topics: pubsub.topics.size, heapUsed: process.memoryUsage().heapUsed }
 }
 
-/** `node`'s gossipsub score of `peer`. */
-export function scoreOf (node: P2PNode, peer: string): number {
-  return node.libp2p.services.pubsub.getScore(peer)
-}
