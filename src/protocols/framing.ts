@@ -6,7 +6,8 @@
 import { TimeoutError } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
-import type { Logger, Stream } from '@libp2p/interface'
+import type { PeerGuard } from '../protection/peer-guard.js'
+import type { Logger, PeerId, Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** Aborts `stream` when `signal` fires, so that a pending read or write rejects. Returns the unsubscribe. */
@@ -55,6 +56,19 @@ export interface Reply {
   reply: Uint8Array
   /** Close the stream after this reply (after a malformed request, say). */
   end?: boolean
+}
+
+/**
+ * Lets an inbound stream of `peer` through `guard`'s limits (its request rate, and streams of the protocol open at
+ * once), or aborts it. Returns the release to pass as `onEnd`, or undefined if the stream was refused.
+ */
+export function admitInbound (stream: Stream, peer: PeerId, guard: PeerGuard | undefined, maxOpen: number, log: Logger): (() => void) | undefined {
+  const release = guard == null ? () => {} : guard.admitStream(peer, stream.protocol ?? '', maxOpen)
+  if (release == null) {
+    log('refused a %s stream from %p: over its limits, or banned', stream.protocol, peer)
+    stream.abort(new Error('rate limit exceeded'))
+  }
+  return release
 }
 
 /** Errors of a peer that broke the framing (an oversized or impossible length prefix, a cut frame). */

@@ -4,7 +4,7 @@
  * service given its protocol id, its protobuf codecs, its limits and, on nodes that answer it, a handler.
  */
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../protection/peer-guard.js'
-import { requestOnce, serveRequests } from './framing.js'
+import { admitInbound, requestOnce, serveRequests } from './framing.js'
 import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 
@@ -108,10 +108,8 @@ export class RequestResponseService<Request, Response> implements Startable {
       stream.abort(new Error('not served here'))
       return
     }
-    const onEnd = guard == null ? () => {} : guard.admitStream(peer, this.protocol, this.init.maxStreams)
+    const onEnd = admitInbound(stream, peer, guard, this.init.maxStreams, this.log)
     if (onEnd == null) {
-      this.log('refused a stream from %p: over its limits, or banned', peer)
-      stream.abort(new Error('rate limit exceeded'))
       return
     }
     const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed ${this.protocol} frame: ${err.message}`) }

@@ -4,7 +4,7 @@ import { toString as toHex } from 'uint8arrays/to-string'
 import { isValidName } from '../../config.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnreachablePeerError } from '../../errors.js'
 import { STREAM_BACKSTOP, STRIKES } from '../../protection/peer-guard.js'
-import { serveRequests, type Reply } from '../framing.js'
+import { admitInbound, serveRequests, type Reply } from '../framing.js'
 import { OutboundChannel } from './outbound-channel.js'
 import { DirectMessage, DirectMessageAck } from './pb/message.js'
 import { FRAME_OVERHEAD_BYTES, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION, RECEIVER_IDLE_TIMEOUT, SENDER_IDLE_TIMEOUT } from './index.js'
@@ -141,10 +141,8 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
   private handleStream ({ stream, connection }: IncomingStreamData): void {
     const from = connection.remotePeer
     const { guard } = this
-    const onEnd = guard == null ? () => {} : guard.admitStream(from, this.protocol, MAX_INBOUND_STREAMS)
+    const onEnd = admitInbound(stream, from, guard, MAX_INBOUND_STREAMS, this.log)
     if (onEnd == null) {
-      this.log('refused a stream from %p: over its limits, or banned', from)
-      stream.abort(new Error('rate limit exceeded'))
       return
     }
     const onMalformed = (err: Error): void => { guard?.strike(from, STRIKES.malformed, `malformed direct message frame: ${err.message}`) }

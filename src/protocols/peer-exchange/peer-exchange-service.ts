@@ -3,7 +3,7 @@ import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
 import { NONCE_BYTES } from '../../membership/announcements.js'
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
-import { requestOnce, serveRequests, type Reply } from '../framing.js'
+import { admitInbound, requestOnce, serveRequests, type Reply } from '../framing.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
 import { fromString as fromHex } from 'uint8arrays/from-string'
 import { toString as toHex } from 'uint8arrays/to-string'
@@ -121,10 +121,8 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
     const { guard } = this
     const peer = connection.remotePeer
-    const onEnd = guard == null ? () => {} : guard.admitStream(peer, this.protocol, MAX_STREAMS)
+    const onEnd = admitInbound(stream, peer, guard, MAX_STREAMS, this.log)
     if (onEnd == null) {
-      this.log('refused a stream from %p: over its limits, or banned', peer)
-      stream.abort(new Error('rate limit exceeded'))
       return
     }
     const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed peer exchange frame: ${err.message}`) }
