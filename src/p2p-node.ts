@@ -46,7 +46,7 @@ export interface NodeMessage {
   kind: 'broadcast' | 'direct'
   /** The authenticated sender: the gossipsub signer, or the Noise-authenticated remote peer. */
   from: PeerId
-  /** The sender's name, as the sender gave it. */
+  /** The name the sender is registered under: a message claiming another one is refused. */
   fromName: string
   payload: Uint8Array
   /** The payload decoded as UTF-8 (with replacement characters where it is not). */

@@ -311,13 +311,17 @@ export class Membership {
     if (typeof read === 'string' && fromOrigin) {
       this.init.guard.strike(source, STRIKES.malformed, `malformed announcement: ${read}`)
     }
-    const overLimit = typeof read !== 'string' && !this.isTrusted(read.from) && !this.init.guard.allow(read.from, 'announcementsPerSecond')
-    const refusal = typeof read === 'string'
-      ? read
-      : overLimit ? 'its sender is over its announcement rate limit, or banned' : this.refusal(read) ?? await this.unvouched(read)
-    if (refusal == null) {
-      this.validated.set(msg, read as ReadAnnouncement)
-      return TopicValidatorResult.Accept
+    let refusal: string | undefined
+    if (typeof read === 'string') {
+      refusal = read
+    } else if (!this.isTrusted(read.from) && !this.init.guard.allow(read.from, 'announcementsPerSecond')) {
+      refusal = 'its sender is over its announcement rate limit, or banned'
+    } else {
+      refusal = this.refusal(read) ?? await this.unvouched(read)
+      if (refusal == null) {
+        this.validated.set(msg, read)
+        return TopicValidatorResult.Accept
+      }
     }
     this.rejected++
     const from = msg.type === 'signed' ? msg.from.toString() : 'an unsigned sender'
@@ -329,7 +333,10 @@ export class Membership {
     return typeof read === 'string' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
   }
 
-  /** Bootstraps and operators: their notices come in bursts (a DEAD for every node of a crashed host), unlimited. */
+  /**
+   * This node's bootstraps and the operators: they may declare members gone, their certificates vouch for names, and
+   * their announcements are not rate-limited (DEAD notices come in bursts, one for every node of a crashed host).
+   */
   private isTrusted (peer: PeerId): boolean {
     return this.registrations.isBootstrap(peer) || this.isOperator(peer)
   }
@@ -344,7 +351,7 @@ export class Membership {
         return 'it is too old (or from the future)'
       }
     }
-    if ((read.kind === 'dead' || read.kind === 'left') && !this.registrations.isBootstrap(read.from) && !this.isOperator(read.from)) {
+    if ((read.kind === 'dead' || read.kind === 'left') && !this.isTrusted(read.from)) {
       return 'only bootstraps may declare a member gone'
     }
     return undefined

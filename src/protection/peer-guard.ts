@@ -153,8 +153,8 @@ export class PeerGuard {
 
   /** Hangs up on `peer` and keeps it out for the ban duration. */
   ban (peer: PeerId, reason: string, now = Date.now()): void {
-    if (this.init.exempt?.(peer) === true) {
-      return
+    if (this.init.exempt?.(peer) === true || this.isBanned(peer, now)) {
+      return // a banned peer may still be listed until its connections have closed
     }
     const key = peer.toString()
     this.peers.delete(key)

@@ -62,8 +62,8 @@ export interface Reply {
  * Lets an inbound stream of `peer` through `guard`'s limits (its request rate, and streams of the protocol open at
  * once), or aborts it. Returns the release to pass as `onEnd`, or undefined if the stream was refused.
  */
-export function admitInbound (stream: Stream, peer: PeerId, guard: PeerGuard | undefined, maxOpen: number, log: Logger): (() => void) | undefined {
-  const release = guard == null ? () => {} : guard.admitStream(peer, stream.protocol ?? '', maxOpen)
+export function admitInbound (stream: Stream, peer: PeerId, guard: PeerGuard, maxOpen: number, log: Logger): (() => void) | undefined {
+  const release = guard.admitStream(peer, stream.protocol ?? '', maxOpen)
   if (release == null) {
     log('refused a %s stream from %p: over its limits, or banned', stream.protocol, peer)
     stream.abort(new Error('rate limit exceeded'))

@@ -34,7 +34,7 @@ export interface RequestResponseInit<Request, Response> {
   /** The log component, e.g. 'p2p-node:status'. */
   logName: string
   /** Limits each peer's requests (requestsPerSecond, per protocol) and counts its malformed ones. */
-  guard?: PeerGuard
+  guard: PeerGuard
 }
 
 export interface RequestResponseComponents {
@@ -74,7 +74,7 @@ export class RequestResponseService<Request, Response> implements Startable {
     }
     if (this.init.handle != null) {
       await this.components.registrar.handle(this.protocol, this.handleStream, {
-        maxInboundStreams: this.init.guard != null ? STREAM_BACKSTOP : this.init.maxStreams,
+        maxInboundStreams: STREAM_BACKSTOP,
         maxOutboundStreams: this.init.maxStreams
       })
     }
@@ -112,7 +112,7 @@ export class RequestResponseService<Request, Response> implements Startable {
     if (onEnd == null) {
       return
     }
-    const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed ${this.protocol} frame: ${err.message}`) }
+    const onMalformed = (err: Error): void => { guard.strike(peer, STRIKES.malformed, `malformed ${this.protocol} frame: ${err.message}`) }
     serveRequests(stream, { maxSize: this.init.maxFrameBytes, idleTimeout: this.init.timeout, log: this.log, onMalformed, onEnd }, async (frame) => {
       let request: Request
       try {

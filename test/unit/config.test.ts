@@ -34,7 +34,11 @@ describe('resolveConfig', () => {
     ['protocolPrefix', { protocolPrefix: '/bad/' }],
     ['start', { start: 'yes' }],
     ['keyFile', { keyFile: '' }],
-    ['colour', { colour: 'blue' }]
+    ['colour', { colour: 'blue' }],
+    ['rateLimits', { rateLimits: 'fast' }],
+    ['rateLimits.floods', { rateLimits: { floods: 1 } }],
+    ['rateLimits.directPerSecond', { rateLimits: { directPerSecond: 0 } }],
+    ['banDuration', { banDuration: 5 }]
   ]
   for (const [option, init] of bad) {
     it(`rejects ${JSON.stringify(init)} naming "${option}"`, () => {

@@ -27,7 +27,7 @@ export function reasonFromWire (reason: Goodbye.Reason): GoodbyeReason {
 
 export type GoodbyeService = RequestResponseService<Goodbye, GoodbyeAck>
 
-export function goodbye (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void }): ReturnType<typeof requestResponse<Goodbye, GoodbyeAck>> {
+export function goodbye (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void }): ReturnType<typeof requestResponse<Goodbye, GoodbyeAck>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/goodbye/1.0.0`,
     request: { encode: Goodbye.encode, decode: (frame) => Goodbye.decode(frame) },

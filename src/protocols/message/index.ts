@@ -43,7 +43,7 @@ export interface MessageInit {
   /** This node's name, as it tells its receivers. */
   name: () => string
   /** Limits each peer's streams (requestsPerSecond) and messages (directPerSecond); counts malformed frames. */
-  guard?: PeerGuard
+  guard: PeerGuard
   /** Why a message from `from` must be refused, or undefined to accept it. */
   refusal: (from: PeerId, message: { id: string, senderName: string, sentAt: number }) => Promise<string | undefined>
 }

@@ -25,7 +25,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
   private readonly maxFrameBytes: number
   private readonly name: () => string
   private readonly refusal: MessageInit['refusal']
-  private readonly guard?: PeerGuard
+  private readonly guard: PeerGuard
   private readonly log: Logger
   private readonly channels = new Map<string, Promise<OutboundChannel>>()
   private started = false
@@ -49,7 +49,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
       return
     }
     await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: this.guard != null ? STREAM_BACKSTOP : MAX_INBOUND_STREAMS,
+      maxInboundStreams: STREAM_BACKSTOP,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
     })
     this.started = true
@@ -145,7 +145,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
     if (onEnd == null) {
       return
     }
-    const onMalformed = (err: Error): void => { guard?.strike(from, STRIKES.malformed, `malformed direct message frame: ${err.message}`) }
+    const onMalformed = (err: Error): void => { guard.strike(from, STRIKES.malformed, `malformed direct message frame: ${err.message}`) }
     serveRequests(stream, { maxSize: this.maxFrameBytes, idleTimeout: RECEIVER_IDLE_TIMEOUT, log: this.log, onMalformed, onEnd }, async (frame): Promise<Reply> => {
       let message: DirectMessage
       try {
@@ -160,7 +160,7 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
         onMalformed(new Error('bad id or sender name'))
         return ack(message.id.subarray(0, 16), DirectMessageAck.Status.MALFORMED, 'bad id or sender name', true)
       }
-      if (guard?.allow(from, 'directPerSecond') === false) {
+      if (!guard.allow(from, 'directPerSecond')) {
         const reason = 'over its direct message rate limit, or banned'
         this.safeDispatchEvent('rejected', { detail: { id: toHex(message.id, 'base16'), from, senderName: message.senderName, reason } })
         return ack(message.id, DirectMessageAck.Status.REJECTED, reason)

@@ -24,7 +24,7 @@ export interface NetworkSize {
 
 export type NetworkSizeService = RequestResponseService<NetworkSizeRequest, NetworkSizeResponse>
 
-export function networkSize (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, getSize: () => NetworkSize }): ReturnType<typeof requestResponse<NetworkSizeRequest, NetworkSizeResponse>> {
+export function networkSize (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, getSize: () => NetworkSize }): ReturnType<typeof requestResponse<NetworkSizeRequest, NetworkSizeResponse>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/network-size/1.0.0`,
     request: { encode: NetworkSizeRequest.encode, decode: (frame) => NetworkSizeRequest.decode(frame) },

@@ -32,7 +32,7 @@ export interface PeerExchangeInit {
   /** What this node tells the peers it asks about itself. */
   describeSelf: () => SelfDescription
   /** Limits each peer's requests (requestsPerSecond) and counts its malformed ones. */
-  guard?: PeerGuard
+  guard: PeerGuard
 }
 
 export interface PeerExchangeComponents {

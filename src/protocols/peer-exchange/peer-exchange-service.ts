@@ -27,7 +27,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private readonly members: MemberList
   private readonly timeout: number
   private readonly describeSelf: PeerExchangeInit['describeSelf']
-  private readonly guard?: PeerGuard
+  private readonly guard: PeerGuard
   private readonly log: Logger
   private started = false
 
@@ -48,7 +48,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       return
     }
     await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: this.guard != null ? STREAM_BACKSTOP : MAX_STREAMS,
+      maxInboundStreams: STREAM_BACKSTOP,
       maxOutboundStreams: MAX_STREAMS
     })
     this.started = true
@@ -125,7 +125,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     if (onEnd == null) {
       return
     }
-    const onMalformed = (err: Error): void => { guard?.strike(peer, STRIKES.malformed, `malformed peer exchange frame: ${err.message}`) }
+    const onMalformed = (err: Error): void => { guard.strike(peer, STRIKES.malformed, `malformed peer exchange frame: ${err.message}`) }
     serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log, onMalformed, onEnd }, (frame): Reply => {
       let request: PeerExchangeRequest
       try {

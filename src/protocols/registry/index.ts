@@ -16,7 +16,7 @@ export const MAX_STREAMS = 4
 
 export type RegistryService = RequestResponseService<RegistryRequest, RegistryResponse>
 
-export function registry (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, handle: (request: RegistryRequest, connection: Connection) => Promise<RegistryResponse> }): ReturnType<typeof requestResponse<RegistryRequest, RegistryResponse>> {
+export function registry (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, handle: (request: RegistryRequest, connection: Connection) => Promise<RegistryResponse> }): ReturnType<typeof requestResponse<RegistryRequest, RegistryResponse>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/registry/1.0.0`,
     request: { encode: RegistryRequest.encode, decode: (frame) => RegistryRequest.decode(frame, { limits: { addresses: MAX_ADDRESSES_PER_PEER } }) },

@@ -35,7 +35,7 @@ export interface NodeStatus {
 
 export type StatusService = RequestResponseService<StatusRequest, StatusResponse>
 
-export function status (init: { protocolPrefix: string, timeout: number, guard?: PeerGuard, getStatus: () => NodeStatus }): ReturnType<typeof requestResponse<StatusRequest, StatusResponse>> {
+export function status (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, getStatus: () => NodeStatus }): ReturnType<typeof requestResponse<StatusRequest, StatusResponse>> {
   return requestResponse({
     protocol: `/${init.protocolPrefix}/status/1.0.0`,
     request: { encode: StatusRequest.encode, decode: (frame) => StatusRequest.decode(frame) },
