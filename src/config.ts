@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidOptionError } from './errors.js'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -66,6 +67,18 @@ export interface NodeInit {
   rateLimits?: Partial<RateLimits>
   /** How long a peer banned for misbehaving is kept out, in ms. Default: 600000 (10 minutes). */
   banDuration?: number
+  /**
+   * Serve the local HTTP control API and dashboard (see the README) on `port` (0: any free port) at `host`
+   * (default 127.0.0.1). With `token`, every request but GET /health must carry `Authorization: Bearer <token>`.
+   * Default: no HTTP API.
+   */
+  http?: { port: number, host?: string, token?: string }
+}
+
+export interface HttpConfig {
+  port: number
+  host: string
+  token?: string
 }
 
 /** Every default, in one place. */
@@ -92,7 +105,8 @@ export const DEFAULTS = {
     announcementsPerSecond: 20,
     subscriptionsPerSecond: 5
   },
-  banDuration: 600_000
+  banDuration: 600_000,
+  httpHost: '127.0.0.1'
 } as const
 
 /** createNode()'s options once checked and completed. */
@@ -121,13 +135,14 @@ export interface NodeConfig {
   replayWindow: number
   rateLimits: RateLimits
   banDuration: number
+  http?: HttpConfig
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
   'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval',
   'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'operators', 'replayWindow',
-  'rateLimits', 'banDuration'
+  'rateLimits', 'banDuration', 'http'
 ])
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -207,8 +222,42 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     operators: init.operators === undefined ? undefined : peerIdList('operators', init.operators),
     replayWindow: integer('replayWindow', init.replayWindow, DEFAULTS.replayWindow, 1_000, 600_000),
     rateLimits: rateLimits(init.rateLimits),
-    banDuration: integer('banDuration', init.banDuration, DEFAULTS.banDuration, 1_000, 30 * 86_400_000)
+    banDuration: integer('banDuration', init.banDuration, DEFAULTS.banDuration, 1_000, 30 * 86_400_000),
+    http: httpConfig(init.http)
   }
+}
+
+const TOKEN = /^[\x21-\x7e]{8,256}$/
+
+/** HTTP API tokens are 8-256 printable ASCII characters without spaces: they go in a header as they are. */
+export function isValidToken (token: unknown): token is string {
+  return typeof token === 'string' && TOKEN.test(token)
+}
+
+function httpConfig (value: unknown): HttpConfig | undefined {
+  if (value === undefined) {
+    return undefined
+  }
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError('http', 'expected { port, host?, token? }')
+  }
+  const { port, host = DEFAULTS.httpHost, token, ...unknown } = value as Record<string, unknown>
+  const extra = Object.keys(unknown)[0]
+  if (extra != null) {
+    throw new InvalidOptionError(`http.${extra}`, 'unknown option; known options are port, host, token')
+  }
+  if (typeof host !== 'string' || isIP(host) === 0) {
+    throw new InvalidOptionError('http.host', `expected an IPv4 or IPv6 address, got ${JSON.stringify(host)}`)
+  }
+  if (token !== undefined && !isValidToken(token)) {
+    throw new InvalidOptionError('http.token', 'expected 8-256 printable characters without spaces')
+  }
+  return { port: integer('http.port', port ?? null, 0, 0, 65535), host, token }
+}
+
+/** Whether `host` is a loopback address: only this machine can reach a server bound to it. */
+export function isLoopback (host: string): boolean {
+  return isIP(host) === 4 ? host.startsWith('127.') : host === '::1'
 }
 
 function rateLimits (value: unknown): RateLimits {

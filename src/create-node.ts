@@ -12,6 +12,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { resolveConfig } from './config.js'
 import { gossipsubOptions } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
+import { NodeMetrics } from './http/metrics.js'
 import { MemberList } from './membership/members.js'
 import { P2PNode, type NodeServices } from './p2p-node.js'
 import { PeerGuard } from './protection/peer-guard.js'
@@ -55,8 +56,11 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     return node
   }
 
+  // libp2p's own metrics, for GET /metrics: only with an HTTP API to serve them
+  const metrics = config.http != null ? new NodeMetrics() : undefined
   const libp2p = await createLibp2p<NodeServices>({
     privateKey,
+    ...(metrics != null ? { metrics: () => metrics } : {}),
     start: false,
     addresses: {
       listen: config.listen,
@@ -125,7 +129,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     }
   })
 
-  node = new P2PNode(libp2p, config, members, privateKey, guard)
+  node = new P2PNode(libp2p, config, members, privateKey, guard, metrics)
   if (config.start) {
     await node.start()
   }

@@ -10,6 +10,9 @@ import { SenderCheck } from './membership/sender-check.js'
 import { STRIKES, type PeerGuard } from './protection/peer-guard.js'
 import { TopicValidatorResult } from '@libp2p/interface'
 import { Membership } from './membership/membership.js'
+import { isGone } from './membership/members.js'
+import { NodeMetrics } from './http/metrics.js'
+import { HttpApi } from './http/server.js'
 import { queryNetworkSize, type NetworkSize, type NetworkSizeService } from './protocols/network-size/index.js'
 import { queryStatus, type NodeStatus, type StatusService } from './protocols/status/index.js'
 import { peerIdText } from './protocols/wire.js'
@@ -72,6 +75,8 @@ export interface MemberInfo {
   lastSeen: number
   /** Peer ids it was connected to, as of its last heartbeat: the edges of the network graph. */
   neighbours: string[]
+  /** Those of its neighbours that were in its broadcast mesh. */
+  mesh: string[]
 }
 
 /** A node's view of the network and of its own part in it. */
@@ -168,11 +173,13 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly senderCheck: SenderCheck
   private readonly verifyLog: Logger
   private readonly guard: PeerGuard
+  /** The local HTTP control API and dashboard, when the `http` option was given. */
+  readonly http?: HttpApi
   private startedAt = 0
   private ready = false
   private stopping?: Promise<void>
 
-  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList, privateKey: PrivateKey, guard: PeerGuard) {
+  constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList, privateKey: PrivateKey, guard: PeerGuard, metrics?: NodeMetrics) {
     super()
     this.libp2p = libp2p
     this.config = config
@@ -202,6 +209,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       protocolPrefix: config.protocolPrefix,
       role: config.role,
       describeSelf: () => ({ name: this.name, role: this.role, multiaddrs: libp2p.getMultiaddrs() }),
+      broadcastMesh: () => libp2p.services.pubsub.getMeshPeers(this.topic).map(id => peerIdFromString(id)),
       bootstraps: config.bootstrap,
       operators: new Set(operators.map(String)),
       privateKey,
@@ -239,6 +247,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     this.onSubscriptions = this.onSubscriptions.bind(this)
     this.onDirectMessage = this.onDirectMessage.bind(this)
     this.forward = this.forward.bind(this)
+    if (config.http != null) {
+      this.http = new HttpApi(this, config.http, metrics ?? new NodeMetrics(), libp2p.logger.forComponent('p2p-node:http'))
+    }
   }
 
   get peerId (): PeerId {
@@ -248,6 +259,21 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   /** The node's addresses, each ending in `/p2p/<peer id>`. */
   get multiaddrs (): string[] {
     return this.libp2p.getMultiaddrs().map(ma => ma.toString())
+  }
+
+  /** The base URL of the HTTP API (e.g. `http://127.0.0.1:5001`) while it serves; undefined without one. */
+  get httpUrl (): string | undefined {
+    return this.http?.url
+  }
+
+  /** Largest payload of one message, in bytes (the `maxMessageBytes` option). */
+  get maxMessageBytes (): number {
+    return this.config.maxMessageBytes
+  }
+
+  /** Deadline of one request to another node, in ms (the `requestTimeout` option). */
+  get requestTimeout (): number {
+    return this.config.requestTimeout
   }
 
   get isStarted (): boolean {
@@ -271,6 +297,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     await this.stopping
     this.stopping = undefined
     this.ready = false
+    // first, so that a port in use fails the start before the node joins
+    await this.http?.start()
     const pubsub = this.libp2p.services.pubsub
     pubsub.topicValidators.set(this.topic, this.validateBroadcast)
     pubsub.addEventListener('gossipsub:message', this.onGossipMessage)
@@ -337,6 +365,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   }
 
   private async stopNow (): Promise<void> {
+    await this.http?.stop()
     this.keeper.stop()
     this.membership.stop()
     for (const event of MEMBER_EVENTS) {
@@ -455,6 +484,43 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   /** Peers in this node's broadcast mesh. */
   meshPeers (): number {
     return this.libp2p.services.pubsub.getMeshPeers(this.topic).length
+  }
+
+  /** Peer ids of the peers in this node's broadcast mesh. */
+  meshPeerIds (): string[] {
+    return this.libp2p.services.pubsub.getMeshPeers(this.topic)
+  }
+
+  /** The live members that registered with this node (a bootstrap's registry). */
+  registeredMembers (): MemberInfo[] {
+    const registered = new Set(this.membership.registrations.registered())
+    return this.members().filter(member => registered.has(member.peerId) && (member.state === 'alive' || member.state === 'suspect'))
+  }
+
+  /**
+   * The live member with this peer id or name (this node included), asking the bootstraps when this node's view
+   * does not hold it; undefined if no live member has it.
+   */
+  async findMember (target: string, signal?: AbortSignal): Promise<{ peerId: string, name: string } | undefined> {
+    if (target === this.name || target === this.peerId.toString()) {
+      return { peerId: this.peerId.toString(), name: this.name }
+    }
+    let peer: PeerId | undefined
+    try {
+      peer = peerIdFromString(target)
+    } catch {}
+    const live = (member?: Member): { peerId: string, name: string } | undefined =>
+      member != null && !isGone(member) ? { peerId: member.peerId.toString(), name: member.name } : undefined
+    if (peer != null) {
+      const known = live(this.memberList.get(peer))
+      if (known != null) return known
+      const name = await this.membership.registrations.lookUp(peer)
+      return name == null ? undefined : { peerId: peer.toString(), name }
+    }
+    if (live(this.memberList.findByName(target)) == null) {
+      await this.keeper.lookUpName(target, signal)
+    }
+    return live(this.memberList.findByName(target))
   }
 
   /** Connected peers that are not bootstraps. */
@@ -660,7 +726,8 @@ function toMemberInfo (member: Member, connected: boolean): MemberInfo {
     connected,
     firstSeen: member.firstSeen,
     lastSeen: member.lastSeen,
-    neighbours: member.neighbours.map(peerIdText).filter((id): id is string => id != null)
+    neighbours: member.neighbours.map(peerIdText).filter((id): id is string => id != null),
+    mesh: member.neighbours.slice(0, member.meshNeighbours).map(peerIdText).filter((id): id is string => id != null)
   }
 }
 

@@ -1,7 +1,8 @@
+import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { isValidName, type NodeInit, type Role } from '../config.js'
+import { isValidName, isValidToken, type NodeInit, type Role } from '../config.js'
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -36,6 +37,9 @@ const COMMON: Record<string, Flag> = {
   operator: { type: 'string', multiple: true, value: 'PEER_ID', description: 'a peer id allowed to order a network shutdown (repeatable; default: the bootstraps)' },
   'key-file': { type: 'string', value: 'PATH', description: 'keep the node\'s identity in this file (created with mode 0600), so its peer id survives restarts' },
   'log-level': { type: 'string', value: 'LEVEL', description: `one of ${LOG_LEVELS.join(', ')}; debug and trace enable libp2p's debug logs too`, default: 'info' },
+  'http-port': { type: 'string', value: 'PORT', description: 'serve the HTTP control API and dashboard on this port (0: any free port)', default: 'no HTTP API' },
+  'http-host': { type: 'string', value: 'HOST', description: 'address the HTTP API listens on', default: '127.0.0.1' },
+  'http-token': { type: 'string', value: 'TOKEN', description: 'require "Authorization: Bearer TOKEN" on every HTTP request but /health (prefer the variable: argv is visible to all)' },
   help: { type: 'boolean', description: 'show this help' }
 }
 
@@ -54,12 +58,18 @@ const FLAGS: Record<Role, Record<string, Flag>> = {
   }
 }
 
+/** Every flag but --help can come from the environment: --http-port from P2P_HTTP_PORT, and so on (for Docker). */
+export function envVariable (flag: string): string {
+  return `P2P_${flag.toUpperCase().replace(/-/g, '_')}`
+}
+
 export function usage (role: Role): string {
   const command = role === 'bootstrap' ? 'node dist/bootstrap.js' : 'node dist/node.js --bootstrap <multiaddr>'
-  const lines = [`Usage: ${command} [options]`, '', 'Options:']
+  const lines = [`Usage: ${command} [options]`, '', 'Options (each also from the environment variable in brackets; a flag wins over it):']
   for (const [name, flag] of Object.entries(FLAGS[role])) {
     const left = `  --${name}${flag.value != null ? ` ${flag.value}` : ''}`
-    lines.push(`${left.padEnd(30)} ${flag.description}${flag.default != null ? ` (default: ${flag.default})` : ''}`)
+    const env = flag.type === 'string' ? ` [${envVariable(name)}${flag.multiple === true ? ', comma-separated' : ''}]` : ''
+    lines.push(`${left.padEnd(30)} ${flag.description}${flag.default != null ? ` (default: ${flag.default})` : ''}${env}`)
   }
   if (role === 'peer') {
     lines.push('', 'On a terminal, a typed line is broadcast; /msg <name|peer id> <text> sends directly;',
@@ -70,22 +80,31 @@ export function usage (role: Role): string {
   return lines.join('\n')
 }
 
-/** argv -> options of createNode(), or a UsageError naming what is wrong. */
-export function parseCliArgs (role: Role, argv: string[]): CliOptions {
+/** argv and the environment -> options of createNode(), or a UsageError naming what is wrong. */
+export function parseCliArgs (role: Role, argv: string[], env: Record<string, string | undefined> = {}): CliOptions {
   let values: Record<string, unknown>
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS[role], strict: true, allowPositionals: false }))
+    // defaults are applied below, after the environment: a flag wins over a variable, and a variable over a default
+    const options = Object.fromEntries(Object.entries(FLAGS[role]).map(([name, { type, multiple }]) => [name, { type, multiple: multiple === true }]))
+    ;({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }))
   } catch (err: any) {
     throw new UsageError(err.message.split('\n')[0])
   }
   if (values.help === true) {
     return { help: true, logLevel: 'info', init: {} }
   }
+  for (const [name, flag] of Object.entries(FLAGS[role])) {
+    const fromEnv = env[envVariable(name)]
+    if (values[name] !== undefined || flag.type !== 'string' || fromEnv == null || fromEnv.trim() === '') {
+      continue
+    }
+    values[name] = flag.multiple === true ? fromEnv.split(/[\s,]+/).filter(item => item !== '') : fromEnv.trim()
+  }
   const logLevel = (values['log-level'] as string | undefined) ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
-  const port = parsePort(values.port as string | undefined ?? FLAGS[role].port.default as string)
+  const port = parsePort('--port', values.port as string | undefined ?? FLAGS[role].port.default as string)
   const host = values.host as string | undefined ?? '0.0.0.0'
   const family = host.includes(':') ? 'ip6' : /^[0-9.]+$/.test(host) ? 'ip4' : undefined
   if (family == null) {
@@ -115,6 +134,7 @@ export function parseCliArgs (role: Role, argv: string[]): CliOptions {
       throw new UsageError(`--operator ${id} is not a peer id`)
     }
   }
+  const http = httpOptions(values)
   const name = values.name as string | undefined ?? (role === 'bootstrap' ? 'bootstrap' : undefined)
   if (name != null && !isValidName(name)) {
     throw new UsageError(`--name must be 1-64 of A-Z a-z 0-9 . _ -, got "${name}"`)
@@ -129,17 +149,38 @@ export function parseCliArgs (role: Role, argv: string[]): CliOptions {
       announce,
       bootstrap,
       keyFile: values['key-file'] as string | undefined,
-      operators
+      operators,
+      ...(http != null ? { http } : {})
     }
   }
 }
 
-function parsePort (value: string): number {
+function parsePort (flag: string, value: string): number {
   const port = Number(value)
   if (!/^\d+$/.test(value) || port > 65535) {
-    throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`)
+    throw new UsageError(`${flag} must be a whole number from 0 to 65535, got "${value}"`)
   }
   return port
+}
+
+/** --http-port turns the HTTP API on; --http-host and --http-token only make sense with it. */
+function httpOptions (values: Record<string, unknown>): NodeInit['http'] {
+  const port = values['http-port'] as string | undefined
+  const host = values['http-host'] as string | undefined
+  const token = values['http-token'] as string | undefined
+  if (port == null) {
+    if (host != null || token != null) {
+      throw new UsageError(`--http-${host != null ? 'host' : 'token'} needs --http-port`)
+    }
+    return undefined
+  }
+  if (host != null && isIP(host) === 0) {
+    throw new UsageError(`--http-host must be an IPv4 or IPv6 address, got "${host}"`)
+  }
+  if (token != null && !isValidToken(token)) {
+    throw new UsageError('--http-token must be 8-256 printable characters without spaces')
+  }
+  return { port: parsePort('--http-port', port), ...(host != null ? { host } : {}), ...(token != null ? { token } : {}) }
 }
 
 function checkMultiaddr (flag: string, value: string): void {

@@ -20,7 +20,7 @@ export interface CliIo {
 export async function runCli (role: Role, argv: string[], io: CliIo = process): Promise<number> {
   let options
   try {
-    options = parseCliArgs(role, argv)
+    options = parseCliArgs(role, argv, process.env)
   } catch (err: any) {
     io.stderr.write(err.name === UsageError.name ? `error: ${err.message} (see --help)\n` : `error: ${err.message}\n`)
     return 2
@@ -43,6 +43,9 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.addEventListener('message', (evt) => {
     const { kind, fromName, text } = evt.detail
     print.out(`[${kind}] ${fromName}: ${text}`)
+  })
+  node.http?.log.subscribe((message) => {
+    if (message.kind === 'http') print.out(`[http] ${message.fromName}: ${message.text}`)
   })
   node.addEventListener('ready', () => {
     print.info('ready: joined the broadcast mesh')
@@ -97,6 +100,9 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): v
   print.out('listening on:')
   for (const ma of addresses) {
     print.out(`  ${ma}`)
+  }
+  if (node.httpUrl != null) {
+    print.out(`HTTP API: ${node.httpUrl} (dashboard: ${node.httpUrl}/ui)`)
   }
   if (node.role === 'bootstrap') {
     const local = addresses.find(ma => ma.startsWith('/ip4/127.') || ma.startsWith('/ip6/::1/')) ?? addresses[0]

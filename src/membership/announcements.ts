@@ -45,6 +45,8 @@ export interface ReadAnnouncement {
   heartbeatInterval: number
   /** Peer ids (binary) it is connected to; read into strings only when shown. */
   neighbours: Uint8Array[]
+  /** The first this many neighbours are in its broadcast mesh. */
+  meshNeighbours: number
   /** DEAD, LEFT: who was found dead or deregistered, and which start of it. */
   subject?: PeerId
   subjectNonce?: string
@@ -124,6 +126,7 @@ export function readAnnouncement (msg: Message): ReadAnnouncement | string {
     sentAt: wire.sentAt,
     heartbeatInterval: wire.intervalMs,
     neighbours: wire.neighbours,
+    meshNeighbours: Math.min(wire.meshNeighbours, wire.neighbours.length),
     subject,
     subjectNonce: wire.subjectNonce == null ? undefined : toHex(wire.subjectNonce, 'base16'),
     reason: wire.reason ?? '',

@@ -21,6 +21,8 @@ export interface Member {
   stateSince: number
   /** Peer ids (binary) it was connected to, as of its last heartbeat. */
   neighbours: Uint8Array[]
+  /** The first this many neighbours are in its broadcast mesh. */
+  meshNeighbours: number
   /** Its current start's nonce (hex); empty until its own announcements arrive. */
   nonce: string
   /** The sequence number of its latest announcement of that start. */
@@ -53,6 +55,7 @@ export interface SelfReport extends Omit<Hearsay, 'lastSeen'> {
   sentAt: number
   heartbeatInterval: number
   neighbours?: Uint8Array[]
+  meshNeighbours?: number
 }
 
 export interface MembershipTiming {
@@ -157,7 +160,8 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       seq: report.seq,
       sentAt: report.sentAt,
       heartbeatInterval: report.heartbeatInterval,
-      neighbours: report.neighbours ?? member.neighbours
+      neighbours: report.neighbours ?? member.neighbours,
+      meshNeighbours: report.neighbours != null ? report.meshNeighbours ?? 0 : member.meshNeighbours
     })
     if (restarted && !isGone(member)) {
       this.dispatch('member:join', member) // same peer id, new process: a join of its own
@@ -276,6 +280,7 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       state,
       stateSince: now,
       neighbours: [],
+      meshNeighbours: 0,
       nonce: peer.nonce ?? '',
       seq: peer.seq ?? 0,
       sentAt: 0,

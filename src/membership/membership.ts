@@ -35,6 +35,8 @@ export interface MembershipInit {
   protocolPrefix: string
   role: Role
   describeSelf: () => { name: string, role: Role, multiaddrs: Multiaddr[] }
+  /** Peers in this node's broadcast mesh: heartbeats say which neighbours they are, for the network graph. */
+  broadcastMesh: () => PeerId[]
   /** The bootstraps this node was given: it registers with them, and trusts their DEAD notices. */
   bootstraps: Multiaddr[]
   /** Peer ids whose shutdown orders are obeyed. */
@@ -231,10 +233,20 @@ export class Membership {
     }
   }
 
+  /** Connected peers, mesh peers first, and how many of them are in the mesh. */
+  private neighbours (): { peers: PeerId[], mesh: number } {
+    const mesh = this.init.broadcastMesh()
+    const inMesh = new Set(mesh.map(String))
+    const others = this.init.libp2p.getPeers().filter(peer => !inMesh.has(peer.toString()))
+    const peers = [...mesh, ...others].slice(0, MAX_NEIGHBOURS)
+    return { peers, mesh: Math.min(mesh.length, peers.length) }
+  }
+
   private async announce (kind: AnnouncementKind, extra: Partial<Announcement> = {}): Promise<void> {
     const self = this.init.describeSelf()
     const { libp2p } = this.init
     const withNeighbours = kind === 'join' || kind === 'heartbeat'
+    const neighbours = withNeighbours ? this.neighbours() : { peers: [], mesh: 0 }
     const aboutSelf = withNeighbours || kind === 'leave'
     const message: Announcement = {
       kind: KIND_TO_WIRE[kind],
@@ -245,7 +257,8 @@ export class Membership {
       seq: ++this.seq,
       sentAt: Date.now(),
       intervalMs: this.heartbeatInterval(),
-      neighbours: withNeighbours ? libp2p.getPeers().slice(0, MAX_NEIGHBOURS).map(peerIdBytes) : [],
+      neighbours: neighbours.peers.map(peerIdBytes),
+      meshNeighbours: neighbours.mesh,
       ...(aboutSelf && this.certificate != null
         ? { certificate: this.certificate.signature, certifiedBy: peerIdBytes(this.certificate.issuer) }
         : {}),

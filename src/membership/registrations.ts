@@ -159,6 +159,11 @@ export class Registrations {
     return undefined
   }
 
+  /** Peer ids of the members registered with this node. */
+  registered (): string[] {
+    return [...this.registrations.keys()]
+  }
+
   /** Drops the registrations of members that are gone. */
   sweep (): void {
     for (const key of this.registrations.keys()) {

@@ -44,6 +44,7 @@ export interface Announcement {
   reason?: string
   certificate?: Uint8Array
   certifiedBy?: Uint8Array
+  meshNeighbours: number
 }
 
 export namespace Announcement {
@@ -156,6 +157,11 @@ export namespace Announcement {
           w.bytes(obj.certifiedBy)
         }
 
+        if ((obj.meshNeighbours != null && obj.meshNeighbours !== 0)) {
+          w.uint32(120)
+          w.uint32(obj.meshNeighbours)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -169,7 +175,8 @@ export namespace Announcement {
           seq: 0,
           sentAt: 0,
           intervalMs: 0,
-          neighbours: []
+          neighbours: [],
+          meshNeighbours: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -240,6 +247,10 @@ export namespace Announcement {
             }
             case 14: {
               obj.certifiedBy = reader.bytes()
+              break
+            }
+            case 15: {
+              obj.meshNeighbours = reader.uint32()
               break
             }
             default: {
