@@ -23,8 +23,8 @@ export class CliProcess {
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
   private readonly waiters: Array<() => void> = []
 
-  constructor (script: string, args: string[], options: { node?: string } = {}) {
-    this.child = spawn(options.node ?? process.execPath, [`${DIST}${script}`, ...args], { stdio: 'pipe' })
+  constructor (script: string, args: string[], options: { node?: string, env?: Record<string, string> } = {}) {
+    this.child = spawn(options.node ?? process.execPath, [`${DIST}${script}`, ...args], { stdio: 'pipe', env: { ...process.env, ...options.env } })
     for (const [stream, into] of [[this.child.stdout, this.lines], [this.child.stderr, this.errors]] as const) {
       createInterface({ input: stream }).on('line', line => {
         into.push(line)

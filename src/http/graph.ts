@@ -13,7 +13,7 @@ export interface GraphNode {
 export interface GraphEdge {
   source: string
   target: string
-  /** Both ends exchange broadcasts directly (a gossipsub mesh link), as either end last said. */
+  /** Both ends exchange broadcasts directly (a gossipsub mesh link), as every end that reported the link last said. */
   mesh: boolean
 }
 
@@ -31,8 +31,9 @@ export interface GraphSource {
 
 /**
  * The network as this node sees it: itself and the live members (alive or suspect) as nodes; as edges, its own
- * connections and the ones each member listed in its latest heartbeat. Each edge is listed once; it is a mesh link
- * if either end said so. Edges to nodes outside the graph (gone, or not known yet) are left out.
+ * connections and the ones each member listed in its latest heartbeat. Each edge is listed once. It is a mesh link
+ * if every end that listed it said so: a graft the other end refused (a bootstrap stays out of the mesh) shows in
+ * one end's heartbeat until its next one. Edges to nodes outside the graph (gone, or not known yet) are left out.
  */
 export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
   const nodes: GraphNode[] = [{ id: self.id, name: self.name, role: self.role, state: 'alive', self: true }]
@@ -42,7 +43,7 @@ export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
     }
   }
   const inGraph = new Set(nodes.map(node => node.id))
-  const edges = new Map<string, GraphEdge>()
+  const edges = new Map<string, GraphEdge & { reports: number, meshReports: number }>()
   const addEdges = (from: string, neighbours: string[], mesh: string[]): void => {
     if (!inGraph.has(from)) {
       return
@@ -54,8 +55,9 @@ export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
       }
       const [source, target] = from < to ? [from, to] : [to, from]
       const key = `${source} ${target}`
-      const edge = edges.get(key) ?? { source, target, mesh: false }
-      edge.mesh ||= inMesh.has(to)
+      const edge = edges.get(key) ?? { source, target, mesh: false, reports: 0, meshReports: 0 }
+      edge.reports++
+      if (inMesh.has(to)) edge.meshReports++
       edges.set(key, edge)
     }
   }
@@ -63,7 +65,11 @@ export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
   for (const member of members) {
     addEdges(member.peerId, member.neighbours, member.mesh)
   }
-  return { self: self.id, nodes, edges: [...edges.values()] }
+  return {
+    self: self.id,
+    nodes,
+    edges: [...edges.values()].map(({ source, target, reports, meshReports }) => ({ source, target, mesh: meshReports === reports }))
+  }
 }
 
 /** The graph in Graphviz DOT: `dot -Tsvg` draws it. Mesh links are bold, suspect members dashed. */

@@ -10,7 +10,7 @@ const HOST = ['--host', '127.0.0.1']
 const running: CliProcess[] = []
 after(() => { for (const cli of running) cli.kill() })
 
-function start (script: string, args: string[], options?: { node?: string }): CliProcess {
+function start (script: string, args: string[], options?: { node?: string, env?: Record<string, string> }): CliProcess {
   const cli = new CliProcess(script, args, options)
   running.push(cli)
   return cli
@@ -106,7 +106,8 @@ describe('bad command lines', () => {
     ['an unknown flag', 'node.js', ['--bogus'], /Unknown option '--bogus'/],
     ['no bootstrap', 'node.js', [], /--bootstrap is required/],
     ['a bad multiaddr', 'node.js', ['--bootstrap', 'not-a-multiaddr'], /not a valid multiaddr/],
-    ['a bad port', 'bootstrap.js', ['--port', '99999'], /--port must be/]
+    ['a bad port', 'bootstrap.js', ['--port', '99999'], /--port must be/],
+    ['a bad HTTP port', 'bootstrap.js', ['--http-port', 'http'], /--http-port must be/]
   ]
   for (const [what, script, args, message] of cases) {
     it(`exits 2 with one line for ${what}`, async () => {
@@ -122,9 +123,31 @@ describe('bad command lines', () => {
     const cli = start('node.js', ['--help'])
     assert.equal((await cli.exited).code, 0)
     const help = cli.lines.join('\n')
-    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce', '--operator']) {
+    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce', '--operator', '--http-port', '--http-host', '--http-token']) {
       assert.ok(help.includes(flag), `--help mentions ${flag}`)
+      if (flag !== '--help') assert.ok(help.includes(`[P2P_${flag.slice(2).toUpperCase().replace(/-/g, '_')}`), `--help names ${flag}'s variable`)
     }
+  })
+})
+
+describe('the HTTP API from the command line', () => {
+  it('comes up from environment variables, and warns when it listens beyond loopback without a token', async () => {
+    const cli = start('bootstrap.js', [...HOST, '--port', '0'], { env: { P2P_HTTP_PORT: '0', P2P_HTTP_HOST: '0.0.0.0' } })
+    const [, port] = await cli.waitForLine(/^HTTP API: http:\/\/0\.0\.0\.0:(\d+) /)
+    await cli.waitForLine(/SecurityWarning: the HTTP API listens on 0\.0\.0\.0 without a token/)
+    const root: any = await (await fetch(`http://127.0.0.1:${port}/`)).json()
+    assert.equal(root.message, 'Bootstrap node is running!')
+    cli.child.kill('SIGTERM')
+    assert.equal((await cli.exited).code, 0)
+  })
+
+  it('does not warn with a token, and asks every request for it', async () => {
+    const cli = start('bootstrap.js', [...HOST, '--port', '0', '--http-port', '0', '--http-host', '0.0.0.0'], { env: { P2P_HTTP_TOKEN: 'secret-token' } })
+    const [, port] = await cli.waitForLine(/^HTTP API: http:\/\/0\.0\.0\.0:(\d+) /)
+    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 401)
+    cli.child.kill('SIGTERM')
+    assert.equal((await cli.exited).code, 0)
+    assert.ok(!cli.errors.some(line => line.includes('SecurityWarning')), cli.errors.join('\n'))
   })
 })
 

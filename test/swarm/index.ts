@@ -94,7 +94,7 @@ export class Swarm {
   /** Creates (and starts) a node in the worker. Rejects as createNode() would, with the error's name and reason. */
   async create (init: Omit<NodeInit, 'privateKey'> & { privateKey?: PrivateKey } = {}): Promise<RemoteNode> {
     const { privateKey, ...rest } = init
-    const created = await this.request<{ key: string, peerId: string, name: string, role: string, multiaddrs: string[] }>({
+    const created = await this.request<{ key: string, peerId: string, name: string, role: string, multiaddrs: string[], httpUrl?: string }>({
       op: 'create', init: { ...rest, ...(privateKey != null ? { privateKey: privateKeyToProtobuf(privateKey) } : {}) }
     })
     const node = new RemoteNode(this, created)
@@ -132,16 +132,19 @@ export class RemoteNode {
   readonly name: string
   readonly role: string
   readonly multiaddrs: string[]
+  /** Its HTTP API's base URL, when it was created with the `http` option. */
+  readonly httpUrl?: string
   readonly events: SwarmEvent[] = []
   private readonly swarm: Swarm
 
-  constructor (swarm: Swarm, created: { key: string, peerId: string, name: string, role: string, multiaddrs: string[] }) {
+  constructor (swarm: Swarm, created: { key: string, peerId: string, name: string, role: string, multiaddrs: string[], httpUrl?: string }) {
     this.swarm = swarm
     this.key = created.key
     this.peerId = created.peerId
     this.name = created.name
     this.role = created.role
     this.multiaddrs = created.multiaddrs
+    this.httpUrl = created.httpUrl
   }
 
   async call<T = unknown> (method: string, ...args: unknown[]): Promise<T> {

@@ -48,7 +48,7 @@ async function handle (request: Request): Promise<unknown> {
           parentPort!.postMessage({ event: true, key, type, detail: plain(evt.detail), at: Date.now() })
         })
       }
-      return { key, peerId: created.peerId.toString(), name: created.name, role: created.role, multiaddrs: created.multiaddrs }
+      return { key, peerId: created.peerId.toString(), name: created.name, role: created.role, multiaddrs: created.multiaddrs, httpUrl: created.httpUrl }
     }
     case 'call': {
       const target: any = node(request.key)

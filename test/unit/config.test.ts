@@ -38,7 +38,15 @@ describe('resolveConfig', () => {
     ['rateLimits', { rateLimits: 'fast' }],
     ['rateLimits.floods', { rateLimits: { floods: 1 } }],
     ['rateLimits.directPerSecond', { rateLimits: { directPerSecond: 0 } }],
-    ['banDuration', { banDuration: 5 }]
+    ['banDuration', { banDuration: 5 }],
+    ['http', { http: 8080 }],
+    ['http.port', { http: {} }],
+    ['http.port', { http: { port: 70000 } }],
+    ['http.port', { http: { port: '5000' } }],
+    ['http.host', { http: { port: 0, host: 'localhost' } }],
+    ['http.token', { http: { port: 0, token: 'short' } }],
+    ['http.token', { http: { port: 0, token: 'has a space in it' } }],
+    ['http.tls', { http: { port: 0, tls: true } }]
   ]
   for (const [option, init] of bad) {
     it(`rejects ${JSON.stringify(init)} naming "${option}"`, () => {
@@ -49,6 +57,12 @@ describe('resolveConfig', () => {
       })
     })
   }
+
+  it('takes the HTTP API\'s options, on 127.0.0.1 unless told otherwise', () => {
+    assert.equal(resolveConfig({}).http, undefined)
+    assert.deepEqual(resolveConfig({ http: { port: 5001 } }).http, { port: 5001, host: '127.0.0.1', token: undefined })
+    assert.deepEqual(resolveConfig({ http: { port: 0, host: '::1', token: 'secret-token' } }).http, { port: 0, host: '::1', token: 'secret-token' })
+  })
 
   it('createNode() rejects bad options before starting anything', async () => {
     await assert.rejects(createNode({ bootstrap: ['nonsense'] }), { name: 'InvalidOptionError', option: 'bootstrap' })
@@ -70,6 +84,35 @@ describe('parseCliArgs', () => {
     assert.equal(init.name, 'bootstrap')
   })
 
+  it('turns --http-port, --http-host and --http-token into the http option', () => {
+    assert.equal(parseCliArgs('bootstrap', []).init.http, undefined)
+    assert.deepEqual(parseCliArgs('bootstrap', ['--http-port', '5000']).init.http, { port: 5000 })
+    assert.deepEqual(parseCliArgs('peer', ['--bootstrap', BOOT, '--http-port', '0', '--http-host', '0.0.0.0', '--http-token', 'secret-token']).init.http,
+      { port: 0, host: '0.0.0.0', token: 'secret-token' })
+  })
+
+  it('takes every flag from its P2P_ environment variable, and a flag wins over it', () => {
+    const env = {
+      P2P_BOOTSTRAP: `${BOOT}, ${BOOT.replace('4001', '4002')}`,
+      P2P_NAME: 'from-env',
+      P2P_PORT: '4100',
+      P2P_HOST: '127.0.0.1',
+      P2P_HTTP_PORT: '5003',
+      P2P_HTTP_TOKEN: 'secret-token',
+      P2P_LOG_LEVEL: 'warn',
+      P2P_HELP: 'true'
+    }
+    const { init, logLevel, help } = parseCliArgs('peer', [], env)
+    assert.equal(help, false, 'only string flags come from the environment')
+    assert.deepEqual(init.bootstrap, [BOOT, BOOT.replace('4001', '4002')])
+    assert.equal(init.name, 'from-env')
+    assert.deepEqual(init.listen, ['/ip4/127.0.0.1/tcp/4100'])
+    assert.deepEqual(init.http, { port: 5003, token: 'secret-token' })
+    assert.equal(logLevel, 'warn')
+    assert.equal(parseCliArgs('peer', ['--name', 'from-flag'], env).init.name, 'from-flag')
+    assert.throws(() => parseCliArgs('peer', [], { ...env, P2P_HTTP_PORT: 'eighty' }), /--http-port must be/)
+  })
+
   const bad: Array<[string, string[], RegExp]> = [
     ['an unknown flag', ['--bogus'], /Unknown option '--bogus'/],
     ['a missing bootstrap', [], /--bootstrap is required/],
@@ -80,7 +123,11 @@ describe('parseCliArgs', () => {
     ['a bad host', ['--bootstrap', BOOT, '--host', 'my host'], /--host must be/],
     ['a bad name', ['--bootstrap', BOOT, '--name', 'a b'], /--name must be/],
     ['a bad log level', ['--bootstrap', BOOT, '--log-level', 'loud'], /--log-level must be/],
-    ['a positional argument', ['--bootstrap', BOOT, 'extra'], /Unexpected argument/]
+    ['a positional argument', ['--bootstrap', BOOT, 'extra'], /Unexpected argument/],
+    ['an HTTP port out of range', ['--bootstrap', BOOT, '--http-port', '65536'], /--http-port must be/],
+    ['an HTTP host that is not an address', ['--bootstrap', BOOT, '--http-port', '0', '--http-host', 'localhost'], /--http-host must be/],
+    ['an HTTP token too short', ['--bootstrap', BOOT, '--http-port', '0', '--http-token', 'abc'], /--http-token must be/],
+    ['an HTTP host without a port', ['--bootstrap', BOOT, '--http-host', '127.0.0.1'], /--http-host needs --http-port/]
   ]
   for (const [what, argv, message] of bad) {
     it(`refuses ${what}`, () => {
