@@ -32,8 +32,9 @@ export interface GraphSource {
 /**
  * The network as this node sees it: itself and the live members (alive or suspect) as nodes; as edges, its own
  * connections and the ones each member listed in its latest heartbeat. Each edge is listed once. It is a mesh link
- * if every end that listed it said so: a graft the other end refused (a bootstrap stays out of the mesh) shows in
- * one end's heartbeat until its next one. Edges to nodes outside the graph (gone, or not known yet) are left out.
+ * if every end that listed it said so, and neither end is a bootstrap: a graft the other end refused shows in one
+ * end's heartbeat until its next one, and peers keep grafting bootstraps, which stay out of the mesh (D = 0) and
+ * prune them. Edges to nodes outside the graph (gone, or not known yet) are left out.
  */
 export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
   const nodes: GraphNode[] = [{ id: self.id, name: self.name, role: self.role, state: 'alive', self: true }]
@@ -43,6 +44,7 @@ export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
     }
   }
   const inGraph = new Set(nodes.map(node => node.id))
+  const bootstraps = new Set(nodes.filter(node => node.role === 'bootstrap').map(node => node.id))
   const edges = new Map<string, GraphEdge & { reports: number, meshReports: number }>()
   const addEdges = (from: string, neighbours: string[], mesh: string[]): void => {
     if (!inGraph.has(from)) {
@@ -68,7 +70,11 @@ export function networkGraph ({ self, members }: GraphSource): NetworkGraph {
   return {
     self: self.id,
     nodes,
-    edges: [...edges.values()].map(({ source, target, reports, meshReports }) => ({ source, target, mesh: meshReports === reports }))
+    edges: [...edges.values()].map(({ source, target, reports, meshReports }) => ({
+      source,
+      target,
+      mesh: meshReports === reports && !bootstraps.has(source) && !bootstraps.has(target)
+    }))
   }
 }
 

@@ -24,7 +24,7 @@ describe('wire codecs', () => {
       [PeerExchangeRequest, { name: 'carol', role: Role.PEER, addresses: [randomBytes(8)], limit: 10, findName: 'dave' }],
       [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5, state: MemberState.DEAD, nonce: randomBytes(8), seq: 3 }] }],
       [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10, rejectedMessages: 2 }],
-      [Announcement, { kind: Announcement.Kind.HEARTBEAT, name: 'gina', role: Role.PEER, addresses: [randomBytes(8)], nonce: randomBytes(8), seq: 7, sentAt: 1_700_000_000_002, intervalMs: 5000, neighbours: [randomBytes(38)], reason: 'x' }],
+      [Announcement, { kind: Announcement.Kind.HEARTBEAT, name: 'gina', role: Role.PEER, addresses: [randomBytes(8)], nonce: randomBytes(8), seq: 7, sentAt: 1_700_000_000_002, intervalMs: 5000, neighbours: [randomBytes(38)], meshNeighbours: 1, reason: 'x' }],
       [Goodbye, { reason: Goodbye.Reason.NETWORK_SHUTDOWN, message: 'bye' }],
       [NetworkSizeResponse, { size: 31, alive: 30, suspect: 1, method: NetworkSizeResponse.Method.MEMBERSHIP_VIEW, freshnessMs: 900, exact: true }],
       [RegistryRequest, { kind: RegistryRequest.Kind.REGISTER, name: 'hal', role: Role.PEER, addresses: [], nonce: randomBytes(8) }],
@@ -48,7 +48,7 @@ describe('wire codecs', () => {
   })
 
   it('read membership announcements only when well formed, giving a reason otherwise', () => {
-    const good = { kind: Announcement.Kind.JOIN, name: 'ivy', role: Role.PEER, addresses: [], nonce: randomBytes(8), seq: 1, sentAt: Date.now(), intervalMs: 5000, neighbours: [] }
+    const good = { kind: Announcement.Kind.JOIN, name: 'ivy', role: Role.PEER, addresses: [], nonce: randomBytes(8), seq: 1, sentAt: Date.now(), intervalMs: 5000, neighbours: [], meshNeighbours: 0 }
     const read = (fields: object, type = 'signed'): unknown => readAnnouncement({ type, from: SENDER, topic: 't', data: Announcement.encode({ ...good, ...fields }) } as any)
     assert.equal((read({}) as any).kind, 'join')
     assert.equal((read({}) as any).from, SENDER)
@@ -62,6 +62,9 @@ describe('wire codecs', () => {
     assert.match(read({ kind: Announcement.Kind.UNSPECIFIED }) as string, /unknown kind/)
     assert.equal(read({ kind: Announcement.Kind.DEAD }), 'DEAD without a valid subject')
     assert.match(read({ neighbours: Array.from({ length: 65 }, () => randomBytes(38)) }) as string, /^malformed/)
+    // mesh links are the first neighbours: a count beyond them means all of them
+    assert.equal((read({ neighbours: [randomBytes(38), randomBytes(38)], meshNeighbours: 1 }) as any).meshNeighbours, 1)
+    assert.equal((read({ neighbours: [randomBytes(38)], meshNeighbours: 1000 }) as any).meshNeighbours, 1)
   })
 })
 

@@ -14,7 +14,7 @@ describe('networkGraph', () => {
       members: [
         member('b', { neighbours: ['a', 'c'], mesh: ['a'] }),
         member('c', { state: 'suspect', neighbours: ['a', 'b', 'gone', 'unknown'], mesh: ['b'] }),
-        member('boot', { role: 'bootstrap', neighbours: ['a'], mesh: [] }),
+        member('boot', { role: 'bootstrap' }), // no heartbeat since it connected to a
         member('gone', { state: 'dead', neighbours: ['a'], mesh: ['a'] })
       ]
     })
@@ -26,7 +26,7 @@ describe('networkGraph', () => {
     assert.deepEqual(edges, {
       'a-b': true, // both say mesh
       'a-c': false, // neither
-      'a-boot': false, // a grafted the bootstrap, which stays out of the mesh and says so
+      'a-boot': false, // a grafted the bootstrap, which stays out of the mesh
       'b-c': false // c says mesh, b does not
     })
   })
