@@ -39,7 +39,7 @@ const COMMON: Record<string, Flag> = {
   'log-level': { type: 'string', value: 'LEVEL', description: `one of ${LOG_LEVELS.join(', ')}; debug and trace enable libp2p's debug logs too`, default: 'info' },
   'http-port': { type: 'string', value: 'PORT', description: 'serve the HTTP control API and dashboard on this port (0: any free port)', default: 'no HTTP API' },
   'http-host': { type: 'string', value: 'HOST', description: 'address the HTTP API listens on', default: '127.0.0.1' },
-  'http-token': { type: 'string', value: 'TOKEN', description: 'require "Authorization: Bearer TOKEN" on every HTTP request but /health (prefer the variable: argv is visible to all)' },
+  'http-token': { type: 'string', value: 'TOKEN', description: 'require "Authorization: Bearer TOKEN" on every HTTP request but /health and /ui files (prefer the variable: argv is visible to all)' },
   help: { type: 'boolean', description: 'show this help' }
 }
 

@@ -111,7 +111,10 @@ export class HttpApi {
     if (token != null) {
       const expected = digest(token)
       app.addHook('onRequest', async (request) => {
-        if (request.url === '/health' || request.url.startsWith('/health?')) return
+        // the health check, and the dashboard's files, which hold no data: a page cannot put the token on its
+        // <script> and <link> tags; its API calls carry it
+        const path = request.url.split('?')[0]
+        if (path === '/health' || path === '/ui' || path.startsWith('/ui/')) return
         const header = request.headers.authorization ?? ''
         // browsers cannot set a header on EventSource or a link: the dashboard passes ?token=
         const given = header.startsWith('Bearer ') ? header.slice(7) : (request.query as Record<string, unknown> | undefined)?.token

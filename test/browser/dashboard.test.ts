@@ -64,13 +64,9 @@ describe('the dashboard in headless Chromium', { skip: haveChromium ? false : `n
       const node = (globalThis as any).dashboard.cy.nodes().filter((n: any) => n.data('name') === name)[0]
       return node.renderedPosition()
     }, target.name)
-    // the layout animates: click once the node stands still
-    let position = await where()
-    await waitFor(async () => {
-      const last = position
-      position = await where()
-      return Math.abs(position.x - last.x) < 1 && Math.abs(position.y - last.y) < 1
-    }, 'the layout to settle', 10_000, 300)
+    // the layout animates: click once the nodes stand still
+    await page.waitForFunction(() => !(globalThis as any).dashboard.layoutBusy(), undefined, { timeout: 10_000 })
+    const position = await where()
     const box = (await page.locator('#graph').boundingBox())!
     await page.mouse.click(box.x + position.x, box.y + position.y)
     const details = page.locator('#node-details')
@@ -82,8 +78,9 @@ describe('the dashboard in headless Chromium', { skip: haveChromium ? false : `n
     await page.fill('#message-to', '')
     await page.fill('#message-text', 'hello from the dashboard')
     await page.click('#message-send')
-    await page.locator('#message-result').getByText(/sent/i).waitFor({ timeout: 10_000 })
-    // node-1 does not receive its own broadcast; a reply from node-2 comes back into its feed
+    await page.locator('#message-result').getByText(/broadcast sent/).waitFor({ timeout: 10_000 })
+    await page.locator('#feed .feed-entry[data-kind="broadcast"]').filter({ hasText: 'hello from the dashboard' }).waitFor({ timeout: 10_000 })
+    // and what other nodes send arrives in the feed live
     await waitFor(async () => nodes[1].received().includes('hello from the dashboard'), 'node-2 received it', 10_000)
     await nodes[1].broadcast('an answer from node-2')
     await page.locator('#feed .feed-entry[data-kind="broadcast"]').filter({ hasText: 'an answer from node-2' }).waitFor({ timeout: 10_000 })

@@ -316,7 +316,7 @@ describe('an HTTP API with a token', () => {
   after(async () => { await swarm.stop() })
 
   it('answers 401 without the token, and serves with it as a bearer header or ?token=', async () => {
-    for (const path of ['/', '/peers', '/network', '/ui', '/metrics', '/events', '/nothing']) {
+    for (const path of ['/', '/peers', '/network', '/metrics', '/events', '/graph', '/nothing']) {
       const denied = await api(node, path)
       assert.deepEqual([denied.status, denied.body?.error], [401, 'Unauthorized'], path)
     }
@@ -330,7 +330,12 @@ describe('an HTTP API with a token', () => {
     assert.equal((await api(node, `/graph?token=${TOKEN}`)).status, 200)
   })
 
-  it('leaves GET /health open', async () => {
+  it('leaves GET /health and the dashboard\'s files open: they hold no data', async () => {
     assert.equal((await api(node, '/health')).status, 200)
+    for (const path of ['/ui', '/ui/dashboard.js', '/ui/dashboard.css', '/ui/cytoscape.min.js']) {
+      const file = await api(node, path)
+      assert.equal(file.status, 200, path)
+      assert.ok(file.text.length > 100, path)
+    }
   })
 })
