@@ -313,7 +313,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     for (const event of MEMBER_EVENTS) {
       this.memberList.addEventListener(event, this.forward)
     }
-    await this.libp2p.start()
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      await this.http?.stop() // a port in use: nothing may keep the process alive
+      throw err
+    }
     pubsub.subscribe(this.topic)
     this.startedAt = Date.now()
     this.membership.start()

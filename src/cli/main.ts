@@ -35,7 +35,7 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   try {
     node = await createNode(options.init)
   } catch (err: any) {
-    print.error(startupFailure(err, argv))
+    print.error(startupFailure(err, argv, options.init.http?.port))
     return err.name === 'InvalidOptionError' ? 2 : 1
   }
 
@@ -115,8 +115,11 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): v
 }
 
 /** One line for why the node could not start, pointing at the flag where there is one. */
-function startupFailure (err: any, argv: string[]): string {
+function startupFailure (err: any, argv: string[], httpPort?: number): string {
   const text = String(err.message ?? err)
+  if (err.code === 'EADDRINUSE' && httpPort != null && err.port === httpPort) {
+    return `the HTTP port is already in use (--http-port ${httpPort}): choose another with --http-port`
+  }
   if (err.code === 'EADDRINUSE' || text.includes('EADDRINUSE')) {
     const port = argv[argv.indexOf('--port') + 1]
     return `the port is already in use${argv.includes('--port') ? ` (--port ${port})` : ''}: choose another with --port`

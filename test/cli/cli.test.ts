@@ -53,12 +53,26 @@ describe('a bootstrap and 3 node processes', () => {
     await nodes[2].waitForLine(/"name": "cli-1"/)
   })
 
-  it('refuses a port in use with one clear line', async () => {
+  it('refuses a port in use with one clear line, and exits though its HTTP API had started', async () => {
     const port = bootstrapAddr.split('/')[4]
-    const clash = start('bootstrap.js', [...HOST, '--port', port])
+    const clash = start('bootstrap.js', [...HOST, '--port', port, '--http-port', '0'])
     const { code } = await clash.exited
     assert.equal(code, 1)
     assert.match(clash.errors.join('\n'), /port is already in use \(--port \d+\)/)
+  })
+
+  it('refuses an HTTP port in use with one clear line', async () => {
+    const { createServer } = await import('node:net')
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const clash = start('bootstrap.js', [...HOST, '--port', '0', '--http-port', String(port)])
+      assert.equal((await clash.exited).code, 1)
+      assert.match(clash.errors.join('\n'), new RegExp(`HTTP port is already in use \\(--http-port ${port}\\)`))
+    } finally {
+      server.close()
+    }
   })
 
   it('refuses a name already in use, printing the reason, exiting 1', async () => {
