@@ -151,6 +151,10 @@ describe('the HTTP API from the command line', () => {
     await cli.waitForLine(/SecurityWarning: the HTTP API listens on 0\.0\.0\.0 without a token/)
     const root: any = await (await fetch(`http://127.0.0.1:${port}/`)).json()
     assert.equal(root.message, 'Bootstrap node is running!')
+    // a message recorded through the seed's endpoint prints as such
+    const posted = await fetch(`http://127.0.0.1:${port}/message`, { method: 'POST', body: JSON.stringify({ sender: 'bootstrap', msg: 'noted' }) })
+    assert.equal(posted.status, 200)
+    await cli.waitForLine(/^\[http\] bootstrap: noted$/)
     cli.child.kill('SIGTERM')
     assert.equal((await cli.exited).code, 0)
   })
