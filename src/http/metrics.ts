@@ -79,11 +79,7 @@ export class NodeMetrics implements Metrics {
   registerHistogram (name: string, options: HistogramOptions & Calculated): void
   registerHistogram (name: string, options: HistogramOptions & Calculated = {}): LibHistogram | undefined {
     const histogram = this.histogram(name, options)
-    return options.calculate != null ? undefined : {
-      observe: (value) => { histogram.observe(value) },
-      reset: () => { histogram.reset() },
-      timer: () => histogram.startTimer()
-    }
+    return options.calculate != null ? undefined : observer(histogram)
   }
 
   registerHistogramGroup (name: string, options?: HistogramOptions): HistogramGroup
@@ -91,22 +87,14 @@ export class NodeMetrics implements Metrics {
   registerHistogramGroup (name: string, options: HistogramOptions & Calculated = {}): HistogramGroup | undefined {
     const label = options.label ?? 'key'
     const histogram = this.histogram(name, { ...options, label })
-    return options.calculate != null ? undefined : {
-      observe: (values: Partial<Record<string, number>>) => { each(values, (key, value) => { histogram.observe({ [label]: key }, value) }) },
-      reset: () => { histogram.reset() },
-      timer: (key: string) => histogram.startTimer({ [label]: key })
-    }
+    return options.calculate != null ? undefined : observerGroup(histogram, label)
   }
 
   registerSummary (name: string, options?: SummaryOptions): LibSummary
   registerSummary (name: string, options: SummaryOptions & Calculated): void
   registerSummary (name: string, options: SummaryOptions & Calculated = {}): LibSummary | undefined {
     const summary = this.summary(name, options)
-    return options.calculate != null ? undefined : {
-      observe: (value) => { summary.observe(value) },
-      reset: () => { summary.reset() },
-      timer: () => summary.startTimer()
-    }
+    return options.calculate != null ? undefined : observer(summary)
   }
 
   registerSummaryGroup (name: string, options?: SummaryOptions): SummaryGroup
@@ -114,11 +102,7 @@ export class NodeMetrics implements Metrics {
   registerSummaryGroup (name: string, options: SummaryOptions & Calculated = {}): SummaryGroup | undefined {
     const label = options.label ?? 'key'
     const summary = this.summary(name, { ...options, label })
-    return options.calculate != null ? undefined : {
-      observe: (values: Partial<Record<string, number>>) => { each(values, (key, value) => { summary.observe({ [label]: key }, value) }) },
-      reset: () => { summary.reset() },
-      timer: (key: string) => summary.startTimer({ [label]: key })
-    }
+    return options.calculate != null ? undefined : observerGroup(summary, label)
   }
 
   /** A metric registered twice (two services asking for one name) is one metric. */
@@ -191,6 +175,23 @@ export class NodeMetrics implements Metrics {
       },
       registers: [this.registry]
     }))
+  }
+}
+
+/** libp2p's view of a prom-client histogram or summary: both observe values and time things. */
+function observer (metric: Histogram | Summary): LibHistogram & LibSummary {
+  return {
+    observe: (value) => { metric.observe(value) },
+    reset: () => { metric.reset() },
+    timer: () => metric.startTimer()
+  }
+}
+
+function observerGroup (metric: Histogram | Summary, label: string): HistogramGroup & SummaryGroup {
+  return {
+    observe: (values: Partial<Record<string, number>>) => { each(values, (key, value) => { metric.observe({ [label]: key }, value) }) },
+    reset: () => { metric.reset() },
+    timer: (key: string) => metric.startTimer({ [label]: key })
   }
 }
 
