@@ -252,6 +252,7 @@ function httpConfig (value: unknown): HttpConfig | undefined {
   if (token !== undefined && !isValidToken(token)) {
     throw new InvalidOptionError('http.token', 'expected 8-256 printable characters without spaces')
   }
+  // the port is required: undefined would take integer()'s fallback, null fails its check
   return { port: integer('http.port', port ?? null, 0, 0, 65535), host, token }
 }
 

@@ -499,7 +499,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   /** The live members that registered with this node (a bootstrap's registry). */
   registeredMembers (): MemberInfo[] {
     const registered = new Set(this.membership.registrations.registered())
-    return this.members().filter(member => registered.has(member.peerId) && (member.state === 'alive' || member.state === 'suspect'))
+    return this.members().filter(member => registered.has(member.peerId) && !isGone(member))
   }
 
   /**
@@ -510,22 +510,19 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     if (target === this.name || target === this.peerId.toString()) {
       return { peerId: this.peerId.toString(), name: this.name }
     }
-    let peer: PeerId | undefined
+    let peer: PeerId
     try {
       peer = peerIdFromString(target)
-    } catch {}
-    const live = (member?: Member): { peerId: string, name: string } | undefined =>
-      member != null && !isGone(member) ? { peerId: member.peerId.toString(), name: member.name } : undefined
-    if (peer != null) {
-      const known = live(this.memberList.get(peer))
-      if (known != null) return known
-      const name = await this.membership.registrations.lookUp(peer)
-      return name == null ? undefined : { peerId: peer.toString(), name }
+    } catch {
+      const member = await this.memberByName(target, signal)
+      return member == null ? undefined : { peerId: member.peerId.toString(), name: member.name }
     }
-    if (live(this.memberList.findByName(target)) == null) {
-      await this.keeper.lookUpName(target, signal)
+    const known = this.memberList.get(peer)
+    if (known != null && !isGone(known)) {
+      return { peerId: known.peerId.toString(), name: known.name }
     }
-    return live(this.memberList.findByName(target))
+    const name = await this.membership.registrations.lookUp(peer)
+    return name == null ? undefined : { peerId: peer.toString(), name }
   }
 
   /** Connected peers that are not bootstraps. */
@@ -574,14 +571,19 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     if (target === this.name) {
       return this.peerId
     }
-    if (this.memberList.findByName(target) == null) {
-      await this.keeper.lookUpName(target, signal)
-    }
-    const known = this.memberList.findByName(target)
+    const known = await this.memberByName(target, signal)
     if (known == null) {
       throw new UnknownPeerError(target)
     }
     return known.peerId
+  }
+
+  /** The live member holding `name`, asking the connected bootstraps and another node when this node's view does not. */
+  private async memberByName (name: string, signal?: AbortSignal): Promise<Member | undefined> {
+    if (this.memberList.findByName(name) == null) {
+      await this.keeper.lookUpName(name, signal)
+    }
+    return this.memberList.findByName(name)
   }
 
   private assertStarted (): void {

@@ -5,8 +5,7 @@ import type { MessageLog } from './message-log.js'
 import type { P2PNode } from '../p2p-node.js'
 import type { FastifyInstance } from 'fastify'
 
-/** Messages GET /messages returns at most, and by default. */
-export const MAX_LISTED_MESSAGES = 1000
+/** Messages GET /messages returns without a limit; the most it returns is all the log keeps. */
 const DEFAULT_LISTED_MESSAGES = 100
 
 const COUNT = { type: 'string', pattern: '^[0-9]{1,9}$' }
@@ -41,8 +40,7 @@ export function apiRoutes (app: FastifyInstance, node: P2PNode, log: MessageLog,
     schema: { querystring: { type: 'object', properties: { limit: COUNT, since: COUNT } } }
   }, async (request) => {
     const query = request.query as { limit?: string, since?: string }
-    const limit = Math.min(Number(query.limit ?? DEFAULT_LISTED_MESSAGES), MAX_LISTED_MESSAGES)
-    return { messages: log.list(limit, Number(query.since ?? 0)) }
+    return { messages: log.list(Number(query.limit ?? DEFAULT_LISTED_MESSAGES), Number(query.since ?? 0)) }
   })
 
   app.get('/status', {

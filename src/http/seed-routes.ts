@@ -1,6 +1,7 @@
 import { randomBytes } from '@libp2p/crypto'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { HttpError } from './http-error.js'
+import { isGone } from '../membership/members.js'
 import type { MessageLog } from './message-log.js'
 import type { MemberInfo, P2PNode } from '../p2p-node.js'
 import type { FastifyInstance } from 'fastify'
@@ -20,7 +21,7 @@ export interface SeedPeer {
  * and, on nodes, `POST /message`. Fields are only ever added beside the seed's, never renamed.
  */
 export function seedRoutes (app: FastifyInstance, node: P2PNode, log: MessageLog): void {
-  const peers = (): SeedPeer[] => (node.role === 'bootstrap' ? node.registeredMembers() : node.members().filter(isLive)).map(toSeedPeer)
+  const peers = (): SeedPeer[] => (node.role === 'bootstrap' ? node.registeredMembers() : node.members().filter(member => !isGone(member))).map(toSeedPeer)
 
   app.get('/', async (request, reply) => {
     // a browser asks for HTML: it gets the dashboard
@@ -75,10 +76,6 @@ export function seedRoutes (app: FastifyInstance, node: P2PNode, log: MessageLog
     })
     return { status: 'received' }
   })
-}
-
-function isLive (member: MemberInfo): boolean {
-  return member.state === 'alive' || member.state === 'suspect'
 }
 
 function toSeedPeer (member: MemberInfo): SeedPeer {

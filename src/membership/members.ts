@@ -343,6 +343,6 @@ export function isVerified (member: Member): boolean {
   return member.verifiedNonce !== '' && member.verifiedNonce === member.nonce
 }
 
-export function isGone (member: Member): boolean {
+export function isGone (member: { state: MemberState }): boolean {
   return member.state === 'dead' || member.state === 'left'
 }
