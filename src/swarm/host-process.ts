@@ -1,0 +1,83 @@
+/** The coordinator's handle on one host process: requests over IPC, matched to their replies by id. */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { HostReply, HostRequest } from './host-protocol.js'
+
+const HOST_SCRIPT = fileURLToPath(new URL('./host.js', import.meta.url))
+
+type Pending = { resolve: (value: any) => void, reject: (err: Error) => void }
+type RequestBody = HostRequest extends infer R ? R extends any ? Omit<R, 'id'> : never : never
+
+export class HostProcess {
+  /** The nodes (by index) this process runs. */
+  readonly indices: number[]
+  readonly started: Promise<void>
+  readonly exited: Promise<void>
+  private readonly child: ChildProcess
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+  private exitedWith?: Error
+
+  constructor (indices: number[], onReceipts: (receipts: Array<[number, number, number]>) => void) {
+    this.indices = indices
+    // its own process group: a Ctrl-C at the terminal reaches the coordinator only, which then stops every host
+    this.child = fork(HOST_SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true })
+    this.started = new Promise((resolve, reject) => {
+      this.child.on('message', (message: HostReply) => {
+        if (message.type === 'ready') {
+          resolve()
+        } else if (message.type === 'receipts') {
+          onReceipts(message.receipts)
+        } else {
+          const pending = this.pending.get(message.id)
+          this.pending.delete(message.id)
+          if (message.ok) pending?.resolve(message.value)
+          else pending?.reject(new Error(message.error))
+        }
+      })
+      this.child.once('exit', () => { reject(this.exitedWith) })
+    })
+    this.exited = new Promise(resolve => {
+      this.child.once('exit', (code, signal) => {
+        this.exitedWith = new Error(`host process ${this.child.pid} exited (${signal ?? `code ${code}`})`)
+        for (const pending of this.pending.values()) pending.reject(this.exitedWith)
+        this.pending.clear()
+        resolve()
+      })
+    })
+    this.started.catch(() => {})
+  }
+
+  get pid (): number | undefined {
+    return this.child.pid
+  }
+
+  get isRunning (): boolean {
+    return this.exitedWith == null
+  }
+
+  async request<T> (request: RequestBody): Promise<T> {
+    if (this.exitedWith != null) {
+      throw this.exitedWith
+    }
+    const id = this.nextId++
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.child.send({ ...request, id })
+    })
+  }
+
+  /** Asks the host to stop its nodes and exit; kills it if it has not after `deadline` ms. */
+  async stop (deadline: number): Promise<void> {
+    if (this.exitedWith != null) return
+    this.child.kill('SIGTERM')
+    const timer = setTimeout(() => { this.kill() }, deadline)
+    await this.exited
+    clearTimeout(timer)
+  }
+
+  /** SIGKILL: a crash of every node it runs. */
+  kill (): void {
+    if (this.exitedWith == null) this.child.kill('SIGKILL')
+  }
+}

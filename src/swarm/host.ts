@@ -1,0 +1,92 @@
+/**
+ * A swarm host: a child process of the coordinator running one or many nodes. It creates nodes, sends messages
+ * for them when asked, and reports every swarm message its nodes receive. It never outlives the coordinator.
+ */
+import { createNode, type P2PNode } from '../index.js'
+import { decodePayload, encodePayload, now, type HostReply, type HostRequest, type NodeView } from './host-protocol.js'
+
+/** Receipts are sent in batches, at most this long after the first one. */
+const FLUSH_MS = 20
+const STOP_DEADLINE = 10_000
+
+const nodes = new Map<number, P2PNode>()
+let receipts: Array<[number, number, number]> = []
+let flushTimer: NodeJS.Timeout | undefined
+
+function reply (message: HostReply): void {
+  process.send?.(message)
+}
+
+function record (messageId: number, index: number, latency: number): void {
+  receipts.push([messageId, index, latency])
+  flushTimer ??= setTimeout(() => {
+    flushTimer = undefined
+    reply({ type: 'receipts', receipts })
+    receipts = []
+  }, FLUSH_MS)
+}
+
+function node (index: number): P2PNode {
+  const found = nodes.get(index)
+  if (found == null) throw new Error(`node ${index} is not on this host`)
+  return found
+}
+
+async function waitUntilReady (created: P2PNode, timeout: number): Promise<void> {
+  if (created.isReady) return
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`not in the broadcast mesh after ${timeout} ms`)) }, timeout)
+    created.addEventListener('ready', () => { clearTimeout(timer); resolve() }, { once: true })
+  })
+}
+
+async function handle (request: HostRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'create': {
+      const created = await createNode({
+        role: request.role,
+        name: request.index === 0 ? 'bootstrap' : `node-${request.index}`,
+        bootstrap: request.bootstrap
+      })
+      nodes.set(request.index, created)
+      created.addEventListener('message', (evt) => {
+        const at = now()
+        const payload = decodePayload(evt.detail.text)
+        if (payload != null) record(payload.messageId, request.index, at - payload.sentAt)
+      })
+      await waitUntilReady(created, request.readyTimeout)
+      return { index: request.index, peerId: created.peerId.toString(), multiaddrs: created.multiaddrs }
+    }
+    case 'send': {
+      const from = node(request.from)
+      const payload = encodePayload(request.messageId, now(), request.bytes)
+      if (request.to == null) {
+        await from.broadcast(payload)
+      } else {
+        await from.send(request.to, payload)
+      }
+      return undefined
+    }
+    case 'views':
+      return [...nodes.entries()].map(([index, n]): NodeView => {
+        const { members, meshPeers } = n.networkStatus()
+        return { index, live: members.alive + members.suspect, meshPeers }
+      })
+  }
+}
+
+async function stopAll (): Promise<void> {
+  const deadline = new Promise(resolve => setTimeout(resolve, STOP_DEADLINE).unref())
+  await Promise.race([Promise.allSettled([...nodes.values()].map(async n => n.stop())), deadline])
+}
+
+process.on('message', (request: HostRequest) => {
+  handle(request).then(
+    value => { reply({ type: 'reply', id: request.id, ok: true, value }) },
+    (err: Error) => { reply({ type: 'reply', id: request.id, ok: false, error: err.message }) }
+  )
+})
+// the coordinator is gone (even killed): so is the reason to run
+process.on('disconnect', () => { process.exit(0) })
+process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)) })
+reply({ type: 'ready' })

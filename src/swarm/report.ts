@@ -1,0 +1,35 @@
+/** The swarm report as a person reads it: timings, then a table with a row per pattern (and phase). */
+import type { SwarmReport } from './coordinator.js'
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
+const millis = (ms: number): string => Number.isNaN(ms) ? '-' : ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`
+
+export function formatReport (report: SwarmReport): string {
+  const { timingsMs: t } = report
+  const lines = [
+    `swarm: a bootstrap and ${report.nodes} nodes in ${report.processes} processes, seed ${report.seed}, ${report.messageBytes} B messages, ${report.rounds} round(s)`,
+    `  started ${seconds(t.spawn)}, joined ${seconds(t.join)}, converged ${seconds(t.converge)}, total ${seconds(t.total)}` +
+      (report.killed.length > 0 ? `; killed ${report.killed.length} nodes, every survivor noticed in ${t.deathsNoticed == null ? '-' : seconds(t.deathsNoticed)}` : ''),
+    ''
+  ]
+  const header = ['pattern', 'messages', 'failed', 'delivered', 'expected', 'ratio', 'p50', 'p95', 'max']
+  const rows = report.results.map(r => [
+    r.phase === 'steady' ? r.pattern : `${r.pattern} (${r.phase})`,
+    String(r.messages),
+    String(r.failed),
+    String(r.delivered),
+    String(r.expected),
+    `${(100 * r.ratio).toFixed(r.ratio === 1 ? 0 : 2)}%`,
+    millis(r.latencyMs.p50),
+    millis(r.latencyMs.p95),
+    millis(r.latencyMs.max)
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(row => row[i].length)))
+  const format = (row: string[]): string => row.map((cell, i) => i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])).join('  ')
+  lines.push(format(header), ...rows.map(format), '')
+  const lost = report.results.reduce((sum, r) => sum + r.expected - r.delivered, 0)
+  lines.push(report.error != null
+    ? `FAILED: ${report.error}`
+    : report.ok ? 'every message was delivered' : `FAILED: ${lost} deliveries lost`)
+  return lines.join('\n')
+}
