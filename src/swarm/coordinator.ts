@@ -3,8 +3,8 @@
  * messaging patterns through the real P2P paths, every delivery timed at its receiver. With churn, a share of the
  * nodes is killed (SIGKILL) halfway, and the patterns run again among the survivors.
  */
-import { HostProcess } from './host-process.js'
-import { MIN_PAYLOAD_BYTES, type CreatedNode, type NodeView } from './host-protocol.js'
+import { Cluster, deal, inWindows } from './cluster.js'
+import { MIN_PAYLOAD_BYTES } from './host-protocol.js'
 import { planRound, type Pattern, type PlannedMessage } from './patterns.js'
 import { SeededRandom } from './seeded-random.js'
 import { summarize, type LatencySummary } from './stats.js'
@@ -82,8 +82,6 @@ export interface SwarmReport {
 const SEND_WINDOW = 64
 /** Nodes joining at once: each costs a few Noise handshakes of CPU. */
 const JOIN_WINDOW = 16
-const POLL_INTERVAL = 500
-const STOP_DEADLINE = 15_000
 const DEATH_NOTICE_TIMEOUT = 60_000
 
 interface Tracker {
@@ -98,14 +96,23 @@ export function defaultProcesses (nodes: number): number {
   return nodes <= 32 ? nodes : Math.max(4, Math.ceil(nodes / 125))
 }
 
+/**
+ * Peer nodes dealt over `processes` host processes; the nodes to be killed get processes of their own, so that
+ * killing those processes kills them alone.
+ */
+export function layout (nodes: number, processes: number, victims: ReadonlySet<number>): number[][] {
+  const all = Array.from({ length: nodes }, (_, i) => i + 1)
+  const doomed = all.filter(i => victims.has(i))
+  const spared = all.filter(i => !victims.has(i))
+  const doomedProcesses = doomed.length === 0 ? 0 : Math.min(doomed.length, Math.max(1, Math.round(processes * doomed.length / nodes)))
+  return [...deal(doomed, doomedProcesses), ...deal(spared, Math.max(1, processes - doomedProcesses))]
+}
+
 export class SwarmRun {
   private readonly options: SwarmOptions
   private readonly random: SeededRandom
-  private readonly hosts: HostProcess[] = []
-  private readonly hostOf = new Map<number, HostProcess>()
-  private readonly peerIds = new Map<number, string>()
   private readonly trackers = new Map<number, Tracker>()
-  private readonly killed = new Set<number>()
+  private cluster?: Cluster
   private nextMessageId = 0
 
   constructor (options: SwarmOptions) {
@@ -117,7 +124,12 @@ export class SwarmRun {
   async run (): Promise<SwarmReport> {
     const { options } = this
     const started = performance.now()
-    const victims = this.random.sample(this.peerIndices(), Math.round(options.churn * options.nodes)).sort((a, b) => a - b)
+    const peers = Array.from({ length: options.nodes }, (_, i) => i + 1)
+    const victims = this.random.sample(peers, Math.round(options.churn * options.nodes)).sort((a, b) => a - b)
+    const processes = Math.min(options.nodes, options.processes ?? defaultProcesses(options.nodes))
+    const cluster = new Cluster({ nodes: options.nodes, layout: layout(options.nodes, processes, new Set(victims)), progress: options.progress })
+    this.cluster = cluster
+    cluster.receipts((id, index, latency) => { this.onReceipt(id, index, latency) })
     const report: SwarmReport = {
       nodes: options.nodes,
       processes: 0,
@@ -130,21 +142,22 @@ export class SwarmRun {
       results: [],
       ok: false
     }
-    const onAbort = (): void => { for (const host of this.hosts) host.kill() }
+    const onAbort = (): void => { cluster.killAll() }
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await this.spawn(new Set(victims))
-      report.processes = this.hosts.length
+      await cluster.spawn()
+      report.processes = cluster.processes
       report.timingsMs.spawn = performance.now() - started
-      await this.join()
+      await cluster.join(JOIN_WINDOW)
       report.timingsMs.join = performance.now() - started
-      await this.waitForViews('converging', () => options.nodes, options.convergeTimeout ?? 60_000 + 300 * options.nodes)
+      await cluster.waitForViews('converging', options.nodes, options.convergeTimeout ?? 60_000 + 300 * options.nodes)
       report.timingsMs.converge = performance.now() - started
       await this.runPhase('steady', report)
       if (victims.length > 0) {
         const killedAt = performance.now()
-        this.kill(victims)
-        const noticed = this.waitForViews('noticing the killed nodes', () => options.nodes - victims.length, DEATH_NOTICE_TIMEOUT)
+        cluster.kill(victims)
+        options.progress?.(`killed ${victims.length} nodes (SIGKILL)`, true)
+        const noticed = cluster.waitForViews('noticing the killed nodes', options.nodes - victims.length, DEATH_NOTICE_TIMEOUT)
           .then(() => { report.timingsMs.deathsNoticed = performance.now() - killedAt })
         noticed.catch(() => {})
         await this.runPhase('after churn', report)
@@ -155,95 +168,23 @@ export class SwarmRun {
       report.error = options.signal?.aborted === true ? 'interrupted' : err.message
     } finally {
       options.signal?.removeEventListener('abort', onAbort)
-      await this.stop()
+      await cluster.stop()
       report.timingsMs.total = performance.now() - started
     }
     return report
-  }
-
-  /** Every process this run started, stopped: gracefully, then killed past the deadline. */
-  async stop (): Promise<void> {
-    await Promise.all(this.hosts.map(async host => host.stop(STOP_DEADLINE)))
-  }
-
-  private peerIndices (): number[] {
-    return Array.from({ length: this.options.nodes }, (_, i) => i + 1)
-  }
-
-  /** The bootstrap's own process, then peer nodes spread over the rest; the nodes to be killed get processes of their own. */
-  private async spawn (victims: Set<number>): Promise<void> {
-    const { nodes } = this.options
-    const processes = Math.min(nodes, this.options.processes ?? defaultProcesses(nodes))
-    const doomed = this.peerIndices().filter(i => victims.has(i))
-    const spared = this.peerIndices().filter(i => !victims.has(i))
-    const doomedProcesses = doomed.length === 0 ? 0 : Math.min(doomed.length, Math.max(1, Math.round(processes * doomed.length / nodes)))
-    const groups = [[0], ...deal(doomed, doomedProcesses), ...deal(spared, Math.max(1, processes - doomedProcesses))]
-    for (const indices of groups) {
-      const host = new HostProcess(indices, receipts => { this.onReceipts(receipts) })
-      this.hosts.push(host)
-      for (const index of indices) this.hostOf.set(index, host)
-    }
-    this.progress(`starting ${this.hosts.length} processes`, false)
-    await Promise.all(this.hosts.map(async host => host.started))
-    this.progress(`started ${this.hosts.length} processes`, true)
-  }
-
-  private async join (): Promise<void> {
-    const readyTimeout = 60_000
-    const bootstrap = await this.create(0, 'bootstrap', [], readyTimeout)
-    let ready = 0
-    const timer = setInterval(() => { this.progress(`joining: ${ready}/${this.options.nodes} nodes in the mesh`, false) }, POLL_INTERVAL)
-    try {
-      await inWindows(this.peerIndices(), JOIN_WINDOW, async index => {
-        await this.create(index, 'peer', bootstrap.multiaddrs, readyTimeout)
-        ready++
-      })
-    } finally {
-      clearInterval(timer)
-    }
-    this.progress(`joined: ${ready}/${this.options.nodes} nodes in the mesh`, true)
-  }
-
-  private async create (index: number, role: 'bootstrap' | 'peer', bootstrap: string[], readyTimeout: number): Promise<CreatedNode> {
-    const created = await this.hostOf.get(index)!.request<CreatedNode>({ op: 'create', index, role, bootstrap, readyTimeout })
-      .catch((err: Error) => { throw new Error(`node ${index} did not join: ${err.message}`) })
-    this.peerIds.set(index, created.peerId)
-    return created
-  }
-
-  /**
-   * Polls every live node's view until each one holds `others()` live members (the bootstrap counted) and every
-   * peer node has mesh peers.
-   */
-  private async waitForViews (label: string, others: () => number, timeout: number): Promise<void> {
-    const deadline = performance.now() + timeout
-    for (;;) {
-      const views = (await Promise.all(this.hosts.filter(host => host.indices.some(i => !this.killed.has(i))).map(async host => host.request<NodeView[]>({ op: 'views' })))).flat()
-      const done = views.filter(view => view.live === others() && (view.index === 0 || view.meshPeers > 0)).length
-      const line = `${label}: ${done}/${views.length} nodes see all ${others() + 1} members`
-      if (done === views.length) {
-        this.progress(line, true)
-        return
-      }
-      if (performance.now() > deadline) {
-        const worst = views.reduce((a, b) => Math.abs(a.live - others()) >= Math.abs(b.live - others()) ? a : b)
-        throw new Error(`${line} after ${Math.round(timeout / 1000)} s (node ${worst.index} sees ${worst.live + 1}, with ${worst.meshPeers} mesh peers)`)
-      }
-      this.progress(line, false)
-      await new Promise(resolve => setTimeout(resolve, POLL_INTERVAL))
-    }
   }
 
   private async runPhase (phase: Phase, report: SwarmReport): Promise<void> {
     for (const pattern of this.options.patterns) {
       const result = await this.runPattern(pattern, phase)
       report.results.push(result)
-      this.progress(`${pattern}${phase === 'steady' ? '' : ` (${phase})`}: ${result.delivered}/${result.expected} delivered`, true)
+      this.options.progress?.(`${pattern}${phase === 'steady' ? '' : ` (${phase})`}: ${result.delivered}/${result.expected} delivered`, true)
     }
   }
 
   private async runPattern (pattern: Pattern, phase: Phase): Promise<PatternResult> {
-    const live = this.peerIndices().filter(i => !this.killed.has(i))
+    const cluster = this.cluster!
+    const live = cluster.livePeers()
     const planned: PlannedMessage[] = []
     for (let round = 0; round < this.options.rounds; round++) planned.push(...planRound(pattern, live, this.random))
     const result: PatternResult = {
@@ -264,9 +205,8 @@ export class SwarmRun {
     })
     const started = performance.now()
     await inWindows(trackers, SEND_WINDOW, async ({ id, message, tracker }) => {
-      const to = message.to === 'all' ? undefined : this.peerIds.get(message.to)
       try {
-        await this.hostOf.get(message.from)!.request({ op: 'send', from: message.from, to, messageId: id, bytes: this.options.messageBytes })
+        await cluster.send(message.from, message.to, id, this.options.messageBytes)
       } catch {
         tracker.failed = true
         result.failed++
@@ -288,43 +228,14 @@ export class SwarmRun {
     return result
   }
 
-  private onReceipts (receipts: Array<[number, number, number]>): void {
-    for (const [id, index, latency] of receipts) {
-      const tracker = this.trackers.get(id)
-      if (tracker == null || !tracker.expected.has(index)) continue
-      if (tracker.received.has(index)) {
-        tracker.result.duplicates++
-        continue
-      }
-      tracker.received.add(index)
-      tracker.latencies.push(latency)
+  private onReceipt (id: number, index: number, latency: number): void {
+    const tracker = this.trackers.get(id)
+    if (tracker == null || !tracker.expected.has(index)) return
+    if (tracker.received.has(index)) {
+      tracker.result.duplicates++
+      return
     }
+    tracker.received.add(index)
+    tracker.latencies.push(latency)
   }
-
-  private kill (victims: number[]): void {
-    for (const index of victims) {
-      this.killed.add(index)
-      this.hostOf.get(index)!.kill()
-    }
-    this.progress(`killed ${victims.length} nodes (SIGKILL)`, true)
-  }
-
-  private progress (line: string, done: boolean): void {
-    this.options.progress?.(line, done)
-  }
-}
-
-/** `items` dealt round-robin into `count` groups. */
-function deal<T> (items: T[], count: number): T[][] {
-  const groups: T[][] = Array.from({ length: count }, () => [])
-  items.forEach((item, i) => groups[i % count].push(item))
-  return groups.filter(group => group.length > 0)
-}
-
-/** Runs `fn` over `items`, at most `window` at once. */
-async function inWindows<T> (items: readonly T[], window: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({ length: Math.min(window, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++])
-  }))
 }

@@ -1,7 +1,7 @@
 /** The coordinator's handle on one host process: requests over IPC, matched to their replies by id. */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { HostReply, HostRequest } from './host-protocol.js'
+import type { Departure, HostReply, HostRequest } from './host-protocol.js'
 
 const HOST_SCRIPT = fileURLToPath(new URL('./host.js', import.meta.url))
 
@@ -18,7 +18,7 @@ export class HostProcess {
   private nextId = 0
   private exitedWith?: Error
 
-  constructor (indices: number[], onReceipts: (receipts: Array<[number, number, number]>) => void) {
+  constructor (indices: number[], on: { receipts: (receipts: Array<[number, number, number]>) => void, departures: (departures: Departure[]) => void }) {
     this.indices = indices
     // its own process group: a Ctrl-C at the terminal reaches the coordinator only, which then stops every host
     this.child = fork(HOST_SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true })
@@ -27,7 +27,9 @@ export class HostProcess {
         if (message.type === 'ready') {
           resolve()
         } else if (message.type === 'receipts') {
-          onReceipts(message.receipts)
+          on.receipts(message.receipts)
+        } else if (message.type === 'departures') {
+          on.departures(message.departures)
         } else {
           const pending = this.pending.get(message.id)
           this.pending.delete(message.id)

@@ -3,10 +3,20 @@
  * or many nodes in its event loop; nodes are named by their index: 0 is the bootstrap, 1..N the peer nodes.
  */
 
+import type { NodeInit } from '../config.js'
+
+/** Node options that can cross the IPC channel. */
+export type NodeOptions = Omit<NodeInit, 'privateKey' | 'role' | 'name' | 'bootstrap' | 'start'>
+
 export type HostRequest = { id: number } & (
-  | { op: 'create', index: number, role: 'bootstrap' | 'peer', bootstrap: string[], readyTimeout: number }
+  | { op: 'create', index: number, role: 'bootstrap' | 'peer', bootstrap: string[], readyTimeout: number, options?: NodeOptions }
   | { op: 'send', from: number, to?: string, messageId: number, bytes: number }
   | { op: 'views' }
+  /** Each node's connected peers, by peer id. */
+  | { op: 'connections' }
+  /** The process's memory and CPU time: the footprint of the nodes it runs. */
+  | { op: 'usage' }
+  | { op: 'leave', index: number }
 )
 
 export interface CreatedNode {
@@ -29,6 +39,17 @@ export type HostReply =
   | { type: 'reply', id: number, ok: false, error: string }
   /** Arrivals of swarm messages: [message id, receiving node, ms from the send call to the message event]. */
   | { type: 'receipts', receipts: Array<[number, number, number]> }
+  /** A node saw a member leave or die: [observer, the member's peer id, 'leave' or 'dead', when (ms since the epoch, fractional)]. */
+  | { type: 'departures', departures: Departure[] }
+
+export type Departure = [number, string, 'leave' | 'dead', number]
+
+export interface Usage {
+  rss: number
+  heapUsed: number
+  /** CPU time since the process started, user and system, in microseconds. */
+  cpu: number
+}
 
 /** A swarm message's payload starts with this, its id and its send time; the rest is padding to the asked size. */
 export const PAYLOAD_PREFIX = 'swarm:'

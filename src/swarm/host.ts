@@ -3,7 +3,7 @@
  * for them when asked, and reports every swarm message its nodes receive. It never outlives the coordinator.
  */
 import { createNode, type P2PNode } from '../index.js'
-import { decodePayload, encodePayload, now, type HostReply, type HostRequest, type NodeView } from './host-protocol.js'
+import { decodePayload, encodePayload, now, type Departure, type HostReply, type HostRequest, type NodeView, type Usage } from './host-protocol.js'
 
 /** Receipts are sent in batches, at most this long after the first one. */
 const FLUSH_MS = 20
@@ -11,18 +11,20 @@ const STOP_DEADLINE = 10_000
 
 const nodes = new Map<number, P2PNode>()
 let receipts: Array<[number, number, number]> = []
+let departures: Departure[] = []
 let flushTimer: NodeJS.Timeout | undefined
 
 function reply (message: HostReply): void {
   process.send?.(message)
 }
 
-function record (messageId: number, index: number, latency: number): void {
-  receipts.push([messageId, index, latency])
+function flushSoon (): void {
   flushTimer ??= setTimeout(() => {
     flushTimer = undefined
-    reply({ type: 'receipts', receipts })
+    if (receipts.length > 0) reply({ type: 'receipts', receipts })
+    if (departures.length > 0) reply({ type: 'departures', departures })
     receipts = []
+    departures = []
   }, FLUSH_MS)
 }
 
@@ -44,6 +46,7 @@ async function handle (request: HostRequest): Promise<unknown> {
   switch (request.op) {
     case 'create': {
       const created = await createNode({
+        ...request.options,
         role: request.role,
         name: request.index === 0 ? 'bootstrap' : `node-${request.index}`,
         bootstrap: request.bootstrap
@@ -52,8 +55,16 @@ async function handle (request: HostRequest): Promise<unknown> {
       created.addEventListener('message', (evt) => {
         const at = now()
         const payload = decodePayload(evt.detail.text)
-        if (payload != null) record(payload.messageId, request.index, at - payload.sentAt)
+        if (payload == null) return
+        receipts.push([payload.messageId, request.index, at - payload.sentAt])
+        flushSoon()
       })
+      for (const kind of ['leave', 'dead'] as const) {
+        created.addEventListener(`member:${kind}`, (evt) => {
+          departures.push([request.index, evt.detail.peerId.toString(), kind, now()])
+          flushSoon()
+        })
+      }
       await waitUntilReady(created, request.readyTimeout)
       return { index: request.index, peerId: created.peerId.toString(), multiaddrs: created.multiaddrs }
     }
@@ -67,6 +78,16 @@ async function handle (request: HostRequest): Promise<unknown> {
       }
       return undefined
     }
+    case 'connections':
+      return [...nodes.entries()].map(([index, n]) => ({ index, peers: n.libp2p.getPeers().map(String) }))
+    case 'usage': {
+      const { rss, heapUsed } = process.memoryUsage()
+      const { user, system } = process.cpuUsage()
+      return { rss, heapUsed, cpu: user + system } satisfies Usage
+    }
+    case 'leave':
+      await node(request.index).leave()
+      return undefined
     case 'views':
       return [...nodes.entries()].map(([index, n]): NodeView => {
         const { members, meshPeers } = n.networkStatus()
