@@ -25,7 +25,8 @@ export class Cluster {
   private readonly hostOf = new Map<number, HostProcess>()
   private readonly peerIds = new Map<number, string>()
   private readonly indexOf = new Map<string, number>()
-  private readonly killed = new Set<number>()
+  /** Nodes killed or gone by leave(). */
+  private readonly gone = new Set<number>()
   private readonly onReceipt: Array<(messageId: number, index: number, latency: number) => void> = []
   private readonly onDeparture: Array<(departure: Departure) => void> = []
   private bootstrapAddrs: string[] = []
@@ -85,9 +86,9 @@ export class Cluster {
     return Array.from({ length: this.nodes }, (_, i) => i + 1)
   }
 
-  /** Peer nodes not killed. */
+  /** Peer nodes neither killed nor left. */
   livePeers (): number[] {
-    return this.peerIndices().filter(i => !this.killed.has(i))
+    return this.peerIndices().filter(i => !this.gone.has(i))
   }
 
   peerId (index: number): string {
@@ -117,18 +118,19 @@ export class Cluster {
 
   async leave (index: number): Promise<void> {
     await this.hostOf.get(index)!.request({ op: 'leave', index })
+    this.gone.add(index)
   }
 
   /** SIGKILLs the processes of these nodes: a crash of every node they run. */
   kill (indices: number[]): void {
     for (const index of indices) {
-      this.killed.add(index)
+      this.gone.add(index)
       this.hostOf.get(index)!.kill()
     }
   }
 
   private liveHosts (): HostProcess[] {
-    return this.hosts.filter(host => host.indices.some(i => !this.killed.has(i)))
+    return this.hosts.filter(host => host.indices.some(i => !this.gone.has(i)))
   }
 
   async views (): Promise<NodeView[]> {
