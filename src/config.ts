@@ -48,7 +48,10 @@ export interface NodeInit {
   suspectAfter?: number
   /** Heartbeats a member may miss before it is dead. Default: 6. */
   deadAfter?: number
-  /** How often each connected peer is pinged, in ms; 3 failed pings in a row drop it. Default: 5000. */
+  /**
+   * How often each connected peer is pinged, in ms; 3 failed pings in a row drop it. A ping fails after 2.5 s or
+   * half this interval, whichever is longer. Default: 5000.
+   */
   pingInterval?: number
   /**
    * Peer ids that may order a network shutdown. Default: the bootstraps' peer ids (a bootstrap's own included).

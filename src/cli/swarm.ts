@@ -21,6 +21,8 @@ then sends the Flask seed's messaging patterns through the network and reports d
                       among the survivors (default: 0)
   --seed S            seed of the random pairs, publishers and victims (default: random, printed)
   --processes P       processes for the peer nodes (default: one per node up to 32 nodes, else N/125, at least 4)
+  --timing-scale K    every node's heartbeat, ping, peer exchange and request intervals times K, for more nodes
+                      than the machine can run at the default pace (default: 1 up to 200 nodes, then N/200)
   --settle MS         how long deliveries may take after a pattern's last send (default: 15000)
   --converge-timeout MS   how long joining and converging may take (default: 60000 + 300 per node)
   --out FILE          the JSON report (default: swarm-result.json)
@@ -50,6 +52,7 @@ export function parseSwarmArgs (argv: string[]): (SwarmOptions & { out: string }
         seed: { type: 'string' },
         processes: { type: 'string' },
         settle: { type: 'string' },
+        'timing-scale': { type: 'string' },
         'converge-timeout': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean' }
@@ -77,6 +80,7 @@ export function parseSwarmArgs (argv: string[]): (SwarmOptions & { out: string }
     churn,
     seed: integer('--seed', values.seed, randomInt(2 ** 31), 0, 2 ** 32 - 1),
     processes: values.processes == null ? undefined : integer('--processes', values.processes, defaultProcesses(nodes), 1, nodes),
+    timingScale: values['timing-scale'] == null ? undefined : integer('--timing-scale', values['timing-scale'], 1, 1, 100),
     settleTimeout: integer('--settle', values.settle, 15_000, 100, 600_000),
     convergeTimeout: values['converge-timeout'] == null ? undefined : integer('--converge-timeout', values['converge-timeout'], 0, 1000, 3_600_000),
     out: values.out ?? 'swarm-result.json'

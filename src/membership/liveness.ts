@@ -3,7 +3,7 @@ import type { MemberList } from './members.js'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
-/** How long a ping may take before it counts as failed. */
+/** How long a ping may take before it counts as failed (or half the ping interval, if that is longer). */
 export const PING_TIMEOUT = 2_500
 /** Failed pings in a row before a peer is dropped; a failed ping is retried after RETRY_DELAY, not a whole interval. */
 export const MAX_PING_FAILURES = 3
@@ -42,11 +42,14 @@ export class Liveness {
   private readonly init: LivenessInit
   private readonly peers = new Map<string, PeerLiveness>()
   private readonly checks = new Map<string, Promise<boolean>>()
+  /** A node that pings rarely (a big swarm on one machine, a slow link) gives each ping longer to come back. */
+  private readonly pingTimeout: number
   private controller = new AbortController()
   private timer?: NodeJS.Timeout
 
   constructor (init: LivenessInit) {
     this.init = init
+    this.pingTimeout = Math.max(PING_TIMEOUT, init.pingInterval / 2)
     this.onDisconnect = this.onDisconnect.bind(this)
   }
 
@@ -69,7 +72,7 @@ export class Liveness {
   }
 
   /**
-   * Pings `peer`, dialing it if need be: true if it answered within PING_TIMEOUT. Checks of one peer that overlap
+   * Pings `peer`, dialing it if need be: true if it answered within the ping timeout. Checks of one peer that overlap
    * share one ping.
    */
   async check (peer: PeerId): Promise<boolean> {
@@ -83,7 +86,7 @@ export class Liveness {
   }
 
   private async ping (peer: PeerId): Promise<boolean> {
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(PING_TIMEOUT)])
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.pingTimeout)])
     try {
       await this.init.libp2p.services.ping.ping(peer, { signal })
       this.init.members.seen(peer)

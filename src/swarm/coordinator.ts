@@ -4,7 +4,8 @@
  * nodes is killed (SIGKILL) halfway, and the patterns run again among the survivors.
  */
 import { Cluster, deal, inWindows } from './cluster.js'
-import { MIN_PAYLOAD_BYTES } from './host-protocol.js'
+import { DEFAULTS } from '../config.js'
+import { MIN_PAYLOAD_BYTES, type NodeOptions } from './host-protocol.js'
 import { planRound, type Pattern, type PlannedMessage } from './patterns.js'
 import { SeededRandom } from './seeded-random.js'
 import { summarize, type LatencySummary } from './stats.js'
@@ -22,6 +23,11 @@ export interface SwarmOptions {
   seed: number
   /** Host processes for the peer nodes. Default: one per node up to 32 nodes, else one per 125 nodes (at least 4). */
   processes?: number
+  /**
+   * Every node's heartbeat, ping, peer exchange and request intervals multiplied by this: a machine running more
+   * nodes than it has CPU for at the default pace still runs them, slowly. Default: 1 up to 200 nodes, then N/200.
+   */
+  timingScale?: number
   /** How long the network may take to join and converge, in ms. Default: 60 s plus 300 ms per node. */
   convergeTimeout?: number
   /** How long deliveries may take after the last send of a pattern, in ms. */
@@ -55,6 +61,7 @@ export interface PatternResult {
 export interface SwarmReport {
   nodes: number
   processes: number
+  timingScale: number
   seed: number
   messageBytes: number
   rounds: number
@@ -92,6 +99,21 @@ interface Tracker {
   failed: boolean
 }
 
+export function defaultTimingScale (nodes: number): number {
+  return Math.max(1, Math.ceil(nodes / 200))
+}
+
+/** The node options of a swarm run at `scale` times the default pace. */
+function scaledTiming (scale: number): NodeOptions {
+  if (scale === 1) return {}
+  return {
+    heartbeatInterval: DEFAULTS.heartbeatInterval * scale,
+    pingInterval: DEFAULTS.pingInterval * scale,
+    peerExchangeInterval: DEFAULTS.peerExchangeInterval * scale,
+    requestTimeout: DEFAULTS.requestTimeout * scale
+  }
+}
+
 export function defaultProcesses (nodes: number): number {
   return nodes <= 32 ? nodes : Math.max(4, Math.ceil(nodes / 125))
 }
@@ -127,12 +149,19 @@ export class SwarmRun {
     const peers = Array.from({ length: options.nodes }, (_, i) => i + 1)
     const victims = this.random.sample(peers, Math.round(options.churn * options.nodes)).sort((a, b) => a - b)
     const processes = Math.min(options.nodes, options.processes ?? defaultProcesses(options.nodes))
-    const cluster = new Cluster({ nodes: options.nodes, layout: layout(options.nodes, processes, new Set(victims)), progress: options.progress })
+    const timingScale = options.timingScale ?? defaultTimingScale(options.nodes)
+    const cluster = new Cluster({
+      nodes: options.nodes,
+      layout: layout(options.nodes, processes, new Set(victims)),
+      nodeOptions: scaledTiming(timingScale),
+      progress: options.progress
+    })
     this.cluster = cluster
     cluster.receipts((id, index, latency) => { this.onReceipt(id, index, latency) })
     const report: SwarmReport = {
       nodes: options.nodes,
       processes: 0,
+      timingScale,
       seed: options.seed,
       messageBytes: options.messageBytes,
       rounds: options.rounds,
@@ -148,7 +177,7 @@ export class SwarmRun {
       await cluster.spawn()
       report.processes = cluster.processes
       report.timingsMs.spawn = performance.now() - started
-      await cluster.join(JOIN_WINDOW)
+      await cluster.join(JOIN_WINDOW, 60_000 * timingScale)
       report.timingsMs.join = performance.now() - started
       await cluster.waitForViews('converging', options.nodes, options.convergeTimeout ?? 60_000 + 300 * options.nodes)
       report.timingsMs.converge = performance.now() - started
@@ -157,7 +186,7 @@ export class SwarmRun {
         const killedAt = performance.now()
         cluster.kill(victims)
         options.progress?.(`killed ${victims.length} nodes (SIGKILL)`, true)
-        const noticed = cluster.waitForViews('noticing the killed nodes', options.nodes - victims.length, DEATH_NOTICE_TIMEOUT)
+        const noticed = cluster.waitForViews('noticing the killed nodes', options.nodes - victims.length, DEATH_NOTICE_TIMEOUT * timingScale)
           .then(() => { report.timingsMs.deathsNoticed = performance.now() - killedAt })
         noticed.catch(() => {})
         await this.runPhase('after churn', report)

@@ -7,7 +7,8 @@ const millis = (ms: number): string => Number.isNaN(ms) ? '-' : ms < 10 ? `${ms.
 export function formatReport (report: SwarmReport): string {
   const { timingsMs: t } = report
   const lines = [
-    `swarm: a bootstrap and ${report.nodes} nodes in ${report.processes} processes, seed ${report.seed}, ${report.messageBytes} B messages, ${report.rounds} round(s)`,
+    `swarm: a bootstrap and ${report.nodes} nodes in ${report.processes} processes, seed ${report.seed}, ${report.messageBytes} B messages, ${report.rounds} round(s)` +
+      (report.timingScale === 1 ? '' : `, timings x${report.timingScale}`),
     `  started ${seconds(t.spawn)}, joined ${seconds(t.join)}, converged ${seconds(t.converge)}, total ${seconds(t.total)}` +
       (report.killed.length > 0 ? `; killed ${report.killed.length} nodes, every survivor noticed in ${t.deathsNoticed == null ? '-' : seconds(t.deathsNoticed)}` : ''),
     ''

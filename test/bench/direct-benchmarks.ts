@@ -13,10 +13,11 @@ import { RawEchoPair, rawConnectAndEcho } from './raw.ts'
 import { Sandwich, type Bench, type Result } from './results.ts'
 
 /**
- * The default limit (100 direct messages per second per peer) guards a node against one flooding peer; a benchmark
- * of one pair measures the path, so the pair's limit is raised. Verification is unchanged.
+ * The default limits (100 direct messages and 50 new streams of a protocol per second per peer) guard a node against
+ * one flooding peer; a benchmark of one pair measures the path, so the pair's limits are raised. Verification is
+ * unchanged.
  */
-const PAIR_OPTIONS: NodeInit = { rateLimits: { directPerSecond: 1_000_000 } }
+const PAIR_OPTIONS: NodeInit = { rateLimits: { directPerSecond: 1_000_000, requestsPerSecond: 1_000_000 } }
 
 /** A bootstrap and two members that know each other. */
 async function pair (): Promise<{ nodes: P2PNode[], a: P2PNode, b: P2PNode }> {

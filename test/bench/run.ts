@@ -32,14 +32,23 @@ const format = (n: number): string => !Number.isFinite(n) ? '-' : Math.abs(n) >=
 
 const started = performance.now()
 const results: Result[] = []
-for (const run of [
-  async () => directMessages(bench, size.direct),
-  async () => connectAndFirstMessage(bench, size.trials),
-  async () => joinAndBroadcast(size.sizes, bench),
-  async () => broadcastBurst(size.burst[0], size.burst[1], bench),
-  async () => leaveAndCrash(size.leave, bench)
-]) {
-  const found = await run()
+/** Benchmarks that failed, with why: the others still run and report. */
+const failures: Array<{ benchmark: string, error: string }> = []
+for (const [benchmark, run] of [
+  ['direct messages', async () => directMessages(bench, size.direct)],
+  ['connect and first message', async () => connectAndFirstMessage(bench, size.trials)],
+  ['join and broadcast latency', async () => joinAndBroadcast(size.sizes, bench)],
+  ['broadcast burst', async () => broadcastBurst(size.burst[0], size.burst[1], bench)],
+  ['leave and crash', async () => leaveAndCrash(size.leave, bench)]
+] as const) {
+  let found: Result[]
+  try {
+    found = await run()
+  } catch (err: any) {
+    process.stderr.write(`${benchmark} FAILED: ${err.message}\n`)
+    failures.push({ benchmark, error: err.message })
+    continue
+  }
   results.push(...found)
   for (const result of found) {
     process.stdout.write(`${result.name.padEnd(58)} ours ${format(result.ours.median).padStart(8)}  raw ${format(result.baseline.median).padStart(8)} ${result.unit.padEnd(12)} ratio ${format(result.ratio)}\n`)
@@ -51,10 +60,12 @@ const report = {
   smoke,
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
   durationS: Math.round((performance.now() - started) / 1000),
-  results
+  results,
+  failures
 }
 await writeFile(join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`)
 await writeFile(join(out, 'bench.svg'), renderChart(`p2p-node against raw TCP, ${report.machine.cpus} cores${smoke ? ' (smoke size)' : ''}`, results.map(result => ({
   label: result.name, unit: result.unit, baseline: result.baseline.median, ours: result.ours.median, better: result.better
 }))))
 process.stdout.write(`\n${results.length} figures in ${report.durationS} s: ${join(out, 'bench.json')}, ${join(out, 'bench.svg')}\n`)
+process.exitCode = failures.length === 0 ? 0 : 1
