@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { SwarmRun, defaultProcesses, type SwarmOptions } from '../swarm/coordinator.js'
+import { SwarmRun, type SwarmOptions } from '../swarm/coordinator.js'
 import { MIN_PAYLOAD_BYTES } from '../swarm/host-protocol.js'
 import { PATTERNS, type Pattern } from '../swarm/patterns.js'
 import { formatReport } from '../swarm/report.js'
@@ -79,7 +79,7 @@ export function parseSwarmArgs (argv: string[]): (SwarmOptions & { out: string }
     rounds: integer('--messages', values.messages, 1, 1, 1000),
     churn,
     seed: integer('--seed', values.seed, randomInt(2 ** 31), 0, 2 ** 32 - 1),
-    processes: values.processes == null ? undefined : integer('--processes', values.processes, defaultProcesses(nodes), 1, nodes),
+    processes: values.processes == null ? undefined : integer('--processes', values.processes, 1, 1, nodes),
     timingScale: values['timing-scale'] == null ? undefined : integer('--timing-scale', values['timing-scale'], 1, 1, 100),
     settleTimeout: integer('--settle', values.settle, 15_000, 100, 600_000),
     convergeTimeout: values['converge-timeout'] == null ? undefined : integer('--converge-timeout', values['converge-timeout'], 0, 1000, 3_600_000),

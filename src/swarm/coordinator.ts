@@ -99,7 +99,7 @@ interface Tracker {
   failed: boolean
 }
 
-export function defaultTimingScale (nodes: number): number {
+function defaultTimingScale (nodes: number): number {
   return Math.max(1, Math.ceil(nodes / 200))
 }
 
@@ -114,7 +114,7 @@ function scaledTiming (scale: number): NodeOptions {
   }
 }
 
-export function defaultProcesses (nodes: number): number {
+function defaultProcesses (nodes: number): number {
   return nodes <= 32 ? nodes : Math.max(4, Math.ceil(nodes / 125))
 }
 

@@ -22,7 +22,9 @@ export class HostProcess {
     this.indices = indices
     // its own process group: a Ctrl-C at the terminal reaches the coordinator only, which then stops every host
     this.child = fork(HOST_SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true })
+    let failStart: (err: Error) => void = () => {}
     this.started = new Promise((resolve, reject) => {
+      failStart = reject
       this.child.on('message', (message: HostReply) => {
         if (message.type === 'ready') {
           resolve()
@@ -37,25 +39,18 @@ export class HostProcess {
           else pending?.reject(new Error(message.error))
         }
       })
-      this.child.once('exit', () => { reject(this.exitedWith) })
     })
+    this.started.catch(() => {})
     this.exited = new Promise(resolve => {
       this.child.once('exit', (code, signal) => {
-        this.exitedWith = new Error(`host process ${this.child.pid} exited (${signal ?? `code ${code}`})`)
-        for (const pending of this.pending.values()) pending.reject(this.exitedWith)
+        const err = new Error(`host process ${this.child.pid} exited (${signal ?? `code ${code}`})`)
+        this.exitedWith = err
+        failStart(err) // no effect once it started
+        for (const pending of this.pending.values()) pending.reject(err)
         this.pending.clear()
         resolve()
       })
     })
-    this.started.catch(() => {})
-  }
-
-  get pid (): number | undefined {
-    return this.child.pid
-  }
-
-  get isRunning (): boolean {
-    return this.exitedWith == null
   }
 
   async request<T> (request: RequestBody): Promise<T> {

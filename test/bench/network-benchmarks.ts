@@ -49,16 +49,13 @@ async function startCluster (nodes: number, bench: Bench, singles = 0): Promise<
   }
 }
 
-/** Each broadcast from a random publisher, one at a time: the time until every other peer node had it, and the share delivered. */
-async function broadcasts (cluster: Cluster, count: number, random: SeededRandom): Promise<{ allMs: number[], publishers: number[], delivered: number, expected: number }> {
+/** A broadcast from each publisher, one at a time: the time until every other peer node had it, and the share delivered. */
+async function broadcasts (cluster: Cluster, publishers: number[]): Promise<{ allMs: number[], delivered: number, expected: number }> {
   const live = cluster.livePeers()
   const allMs: number[] = []
-  const publishers: number[] = []
   let delivered = 0
   let expected = 0
-  for (let i = 0; i < count; i++) {
-    const from = live[random.int(live.length)]
-    publishers.push(from)
+  for (const [i, from] of publishers.entries()) {
     const messageId = 1_000_000 + i
     const latencies = new Map<number, number>()
     let done: () => void = () => {}
@@ -77,7 +74,7 @@ async function broadcasts (cluster: Cluster, count: number, random: SeededRandom
     expected += live.length - 1
     allMs.push(latencies.size === live.length - 1 ? Math.max(...latencies.values()) : NaN)
   }
-  return { allMs, publishers, delivered, expected }
+  return { allMs, delivered, expected }
 }
 
 /** join N and broadcast latency N, for each N; footprint at the largest. */
@@ -98,14 +95,15 @@ export async function joinAndBroadcast (sizes: number[], bench: Bench): Promise<
         join.baseline.push(raw.ms)
         try {
           // baseline, ours, baseline: the raw flood runs before and after ours, from the same publishers
-          const count = bench.broadcasts
-          const ours = await broadcasts(cluster, count, random)
+          const live = cluster.livePeers()
+          const publishers = Array.from({ length: bench.broadcasts }, () => live[random.int(live.length)])
           const floods = async (): Promise<number[]> => {
             const times: number[] = []
-            for (const from of ours.publishers) times.push((await raw.network.flood(from, BROADCAST_BYTES)).ms)
+            for (const from of publishers) times.push((await raw.network.flood(from, BROADCAST_BYTES)).ms)
             return times
           }
           latency.baseline.push(...await floods())
+          const ours = await broadcasts(cluster, publishers)
           latency.ours.push(...ours.allMs)
           latencyP90.ours.push(percentile([...ours.allMs].sort((a, b) => a - b), 90))
           const after = await floods()
