@@ -1,5 +1,6 @@
 import { jitter } from '../random.js'
 import type { MemberList } from './members.js'
+import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 
@@ -12,10 +13,16 @@ const RETRY_DELAY = 500
 const TICK = 500
 
 export interface LivenessInit {
-  libp2p: Libp2p<{ ping: Ping }>
+  libp2p: Libp2p<{ ping: Ping, pubsub: GossipSub }>
   members: MemberList
   /** Every connected peer is pinged this often (ms), with jitter. */
   pingInterval: number
+  /**
+   * The connected peers to ping, or undefined for all of them. A peer node watches the peers it depends on (its
+   * broadcast mesh and its bootstraps); a bootstrap, connected to every node, watches them all. So each node is still
+   * pinged by several others, at a fraction of the streams that pinging every connection costs.
+   */
+  watched: () => Set<string> | undefined
   /**
    * A peer is unreachable: it failed MAX_PING_FAILURES pings in a row (and was dropped), or it could not be reached
    * after its last connection closed without a goodbye.
@@ -51,16 +58,19 @@ export class Liveness {
     this.init = init
     this.pingTimeout = Math.max(PING_TIMEOUT, init.pingInterval / 2)
     this.onDisconnect = this.onDisconnect.bind(this)
+    this.onForwarded = this.onForwarded.bind(this)
   }
 
   start (): void {
     this.controller = new AbortController()
     this.init.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.init.libp2p.services.pubsub.addEventListener('gossipsub:message', this.onForwarded)
     this.timer = setInterval(() => { this.tick() }, TICK)
   }
 
   stop (): void {
     this.init.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.init.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.onForwarded)
     clearInterval(this.timer)
     this.controller.abort()
     this.peers.clear()
@@ -100,9 +110,13 @@ export class Liveness {
   private tick (): void {
     const now = Date.now()
     const connected = new Set<string>()
+    const watched = this.init.watched()
     for (const peer of this.init.libp2p.getPeers()) {
       const key = peer.toString()
       connected.add(key)
+      if (watched != null && !watched.has(key)) {
+        continue
+      }
       let state = this.peers.get(key)
       if (state == null) {
         state = { nextPingAt: now + jitter(this.init.pingInterval), failures: 0, lastAnswer: now, pinging: false }
@@ -147,6 +161,14 @@ export class Liveness {
         this.init.onUnreachable(peer, `${state.failures} pings in a row failed`)
       }
     })
+  }
+
+  /**
+   * A peer that just passed on a broadcast or an announcement is alive, and so is its connection: it needs no ping.
+   * In a busy mesh this spares most pings (a new stream each, the largest idle cost after heartbeats).
+   */
+  private onForwarded (evt: CustomEvent<GossipsubMessage>): void {
+    this.init.members.seen(evt.detail.propagationSource)
   }
 
   private onDisconnect (evt: CustomEvent<PeerId>): void {

@@ -62,7 +62,8 @@ interface Registration {
  */
 export class Registrations {
   private readonly init: RegistrationsInit
-  private readonly bootstrapIds: Set<string>
+  /** The peer ids of the bootstraps this node was given. */
+  readonly bootstrapIds: ReadonlySet<string>
   private readonly registrations = new Map<string, Registration>()
   private readonly registeredWith = new Set<string>()
   private readonly registering = new Map<string, Promise<void>>()
