@@ -209,7 +209,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       protocolPrefix: config.protocolPrefix,
       role: config.role,
       describeSelf: () => ({ name: this.name, role: this.role, multiaddrs: libp2p.getMultiaddrs() }),
-      broadcastMesh: () => libp2p.services.pubsub.getMeshPeers(this.topic).map(id => peerIdFromString(id)),
+      broadcastTopic: this.topic,
       bootstraps: config.bootstrap,
       operators: new Set(operators.map(String)),
       privateKey,

@@ -40,8 +40,8 @@ export interface MembershipInit {
   protocolPrefix: string
   role: Role
   describeSelf: () => { name: string, role: Role, multiaddrs: Multiaddr[] }
-  /** Peers in this node's broadcast mesh: heartbeats say which neighbours they are, for the network graph. */
-  broadcastMesh: () => PeerId[]
+  /** The broadcast topic: heartbeats say which neighbours are in its mesh, for the network graph. */
+  broadcastTopic: string
   /** The bootstraps this node was given: it registers with them, and trusts their DEAD notices. */
   bootstraps: Multiaddr[]
   /** Peer ids whose shutdown orders are obeyed. */
@@ -241,9 +241,10 @@ export class Membership {
 
   /** Connected peers, mesh peers first, and how many of them are in the mesh. */
   private neighbours (): { peers: PeerId[], mesh: number } {
-    const mesh = this.init.broadcastMesh()
-    const inMesh = new Set(mesh.map(String))
-    const others = this.init.libp2p.getPeers().filter(peer => !inMesh.has(peer.toString()))
+    const inMesh = new Set(this.init.libp2p.services.pubsub.getMeshPeers(this.init.broadcastTopic))
+    const connected = this.init.libp2p.getPeers()
+    const mesh = connected.filter(peer => inMesh.has(peer.toString()))
+    const others = connected.filter(peer => !inMesh.has(peer.toString()))
     const peers = [...mesh, ...others].slice(0, MAX_NEIGHBOURS)
     return { peers, mesh: Math.min(mesh.length, peers.length) }
   }
@@ -295,7 +296,7 @@ export class Membership {
       return undefined
     }
     const pubsub = this.init.libp2p.services.pubsub
-    return new Set([...pubsub.getMeshPeers(this.topic), ...this.init.broadcastMesh().map(String), ...this.registrations.bootstrapIds])
+    return new Set([...pubsub.getMeshPeers(this.topic), ...pubsub.getMeshPeers(this.init.broadcastTopic), ...this.registrations.bootstrapIds])
   }
 
   /** The base interval, stretched in big networks so that heartbeat traffic stays about constant. */
