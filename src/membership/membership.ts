@@ -83,6 +83,10 @@ export class Membership {
   private certificate?: { issuer: PeerId, signature: Uint8Array }
   private seq = 0
   private joined = false
+  /** The last announcement reached bootstraps only: it is said again once a peer node subscribes. */
+  private onlyBootstrapsHeard = false
+  /** When the next heartbeat is due; before the JOIN, Infinity (the JOIN waits for a topic peer however long). */
+  private nextHeartbeatAt = Infinity
   private running = false
   private heartbeatTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
@@ -126,6 +130,8 @@ export class Membership {
     this.nonce = randomBytes(NONCE_BYTES)
     this.seq = 0
     this.joined = false
+    this.onlyBootstrapsHeard = false
+    this.nextHeartbeatAt = Infinity
     this.certificate = undefined
     pubsub.topicValidators.set(this.topic, this.validate)
     pubsub.addEventListener('gossipsub:message', this.onMessage)
@@ -305,21 +311,34 @@ export class Membership {
     return Math.min(stretched, MAX_DECLARED_INTERVAL)
   }
 
-  /** JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. */
   private scheduleHeartbeat (delay: number): void {
     clearTimeout(this.heartbeatTimer)
-    this.heartbeatTimer = setTimeout(() => {
-      if (!this.running) {
-        return
-      }
-      if (!this.joined && this.init.libp2p.services.pubsub.getSubscribers(this.topic).length === 0) {
-        this.scheduleHeartbeat(JOIN_RETRY)
-        return
-      }
-      void this.announce(this.joined ? 'heartbeat' : 'join')
-      this.joined = true
-      this.scheduleHeartbeat(jitter(this.heartbeatInterval()))
-    }, delay)
+    this.heartbeatTimer = setTimeout(() => { this.heartbeat() }, delay)
+  }
+
+  /**
+   * JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. An announcement
+   * that only bootstraps heard (they stay out of the mesh and pass nothing on) is said again as soon as a peer node
+   * subscribes: so the network hears of a new node when it gets its first peer, not at its next heartbeat (in a big
+   * network, a minute later).
+   */
+  private heartbeat (): void {
+    if (!this.running) {
+      return
+    }
+    const subscribers = this.init.libp2p.services.pubsub.getSubscribers(this.topic)
+    const peerNodeHears = subscribers.some(peer => !this.registrations.isBootstrap(peer))
+    const waiting = this.joined ? this.onlyBootstrapsHeard && !peerNodeHears : subscribers.length === 0
+    if (waiting && Date.now() < this.nextHeartbeatAt) {
+      this.scheduleHeartbeat(JOIN_RETRY)
+      return
+    }
+    void this.announce(this.joined ? 'heartbeat' : 'join')
+    this.joined = true
+    this.onlyBootstrapsHeard = !peerNodeHears
+    const interval = jitter(this.heartbeatInterval())
+    this.nextHeartbeatAt = Date.now() + interval
+    this.scheduleHeartbeat(this.onlyBootstrapsHeard ? JOIN_RETRY : interval)
   }
 
   private sweep (): void {
