@@ -77,6 +77,13 @@ export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial
       // our strikes (rate limits, malformed frames, invalid messages) are the application part of the score
       appSpecificScore: (peer) => guard.score(peer),
       appSpecificWeight: 1,
+      // gossipsub's behaviour penalty (promised messages not delivered, GRAFTs during a backoff) is -10 per count²
+      // by default: three in a burst pass the graylist, and we ban below it. Honest peers earn them on lossy links,
+      // after a partition heals and on a starved CPU (the reliability suite saw honest nodes banned for 10 minutes).
+      // Counted from 6 and weighed -1, it takes a burst of 15 to get there: still a ban for a peer that lies in its
+      // IHAVEs, no longer for a slow one.
+      behaviourPenaltyWeight: -1,
+      behaviourPenaltyThreshold: 6,
       topics: { [topic]: createTopicScoreParams(PUNISH_INVALID_ONLY), [membership]: createTopicScoreParams(PUNISH_INVALID_ONLY) }
     },
     // A bootstrap stays out of the mesh, as the gossipsub v1.1 spec advises for bootstrappers: a mesh built

@@ -9,8 +9,11 @@ export const PING_TIMEOUT = 2_500
 /** Failed pings in a row before a peer is dropped; a failed ping is retried after RETRY_DELAY, not a whole interval. */
 export const MAX_PING_FAILURES = 3
 const RETRY_DELAY = 500
-/** How often the loop looks for pings that are due. */
-const TICK = 500
+/**
+ * How often the loop looks for pings that are due: a tenth of the ping interval, at least every 500 ms. A slow pace
+ * (a big swarm on one machine) slows the loop too: each pass walks every connection.
+ */
+const MIN_TICK = 500
 
 export interface LivenessInit {
   libp2p: Libp2p<{ ping: Ping, pubsub: GossipSub }>
@@ -65,7 +68,7 @@ export class Liveness {
     this.controller = new AbortController()
     this.init.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.init.libp2p.services.pubsub.addEventListener('gossipsub:message', this.onForwarded)
-    this.timer = setInterval(() => { this.tick() }, TICK)
+    this.timer = setInterval(() => { this.tick() }, Math.max(MIN_TICK, this.init.pingInterval / 10))
   }
 
   stop (): void {
