@@ -222,7 +222,7 @@ describe(`the HTTP API of a bootstrap and ${PEERS} nodes`, () => {
       ['to nobody', '/send', { method: 'POST', body: '{"to": "nobody", "msg": "hi"}' }, 404, 'Unknown peer'],
       ['to itself', '/send', { method: 'POST', body: '{"to": "node-1", "msg": "hi"}' }, 422, 'Rejected'],
       ['sender null', '/message', { method: 'POST', body: '{"sender": null, "msg": "hi"}' }, 400, 'Invalid body'],
-      ['a body of 1 MB', '/broadcast', { method: 'POST', body: JSON.stringify({ msg: 'x'.repeat(1024 * 1024) }) }, 413, 'Body too large'],
+      ['a body over the limit (6 x maxMessageBytes + 4 KiB)', '/broadcast', { method: 'POST', body: JSON.stringify({ msg: 'x'.repeat(6 * 64 * 1024 + 4096) }) }, 413, 'Body too large'],
       ['a message over maxMessageBytes', '/broadcast', { method: 'POST', body: JSON.stringify({ msg: 'x'.repeat(64 * 1024 + 1) }) }, 413, 'Message too large'],
       ['a direct message over maxMessageBytes', '/send', { method: 'POST', body: JSON.stringify({ to: 'node-2', msg: 'é'.repeat(32 * 1024 + 1) }) }, 413, 'Message too large'],
       ['a limit that is not a number', '/messages?limit=ten', {}, 400, 'Invalid query'],
