@@ -8,8 +8,12 @@ const PEERS = 20
 const BROADCASTS_PER_SECOND = 50
 const DIRECT_PER_SECOND = 100
 const REQUESTS_PER_SECOND = 50
-/** How soon every peer an attacker wrote to must have hung up on it and banned it. */
-const BAN_BOUND_MS = 5_000
+/**
+ * How soon every peer an attacker wrote to must have hung up on it and banned it, from the attack's start. A bound,
+ * not a benchmark: the broadcast flood's ban comes once its peers have checked the signatures of what it sent, and
+ * here all 20 nodes share one thread (2.8-4.5 s on a quiet machine, 6 s seen on a loaded one).
+ */
+const BAN_BOUND_MS = 10_000
 /** Heap the whole swarm may grow by during one attack. */
 const HEAP_BOUND = 32 * 1024 * 1024
 
