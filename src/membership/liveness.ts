@@ -18,7 +18,7 @@ const MIN_TICK = 500
 export interface LivenessInit {
   libp2p: Libp2p<{ ping: Ping, pubsub: GossipSub }>
   members: MemberList
-  /** Every connected peer is pinged this often (ms), with jitter. */
+  /** Every watched peer is pinged this often (ms), with jitter, unless it was heard from meanwhile. */
   pingInterval: number
   /**
    * The connected peers to ping, or undefined for all of them. A peer node watches the peers it depends on (its
