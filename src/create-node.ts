@@ -41,6 +41,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
   const selfId = peerIdFromPrivateKey(privateKey)
   const members = new MemberList(selfId, config)
+  const bootstrapIds = new Set(config.bootstrap.map(ma => ma.getPeerId()))
   const guard = new PeerGuard({
     limits: config.rateLimits,
     banDuration: config.banDuration,
@@ -98,6 +99,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
         guard,
         timeout: config.requestTimeout,
         members,
+        knows: peer => members.get(peer) != null || bootstrapIds.has(peer.toString()),
         describeSelf: () => ({ name: self().name, role: config.role, multiaddrs: self().libp2p.getMultiaddrs() })
       }),
       messages: directMessages({

@@ -161,3 +161,12 @@ export function footprint (node: P2PNode): { topics: number, heapUsed: number } 
   return { topics: pubsub.topics.size, heapUsed: process.memoryUsage().heapUsed }
 }
 
+
+/**
+ * Peer exchange both ways between a stranger and a member: the stranger asks (describing itself), then the member
+ * asks the stranger (whose answer names itself). Resolves with the number of peers the member took from its answer.
+ */
+export async function exchangePeers (stranger: P2PNode, member: P2PNode): Promise<number> {
+  await stranger.libp2p.services.peerExchange.exchange(member.peerId)
+  return member.libp2p.services.peerExchange.exchange(stranger.peerId)
+}

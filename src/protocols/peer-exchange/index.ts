@@ -29,6 +29,11 @@ export interface PeerExchangeInit {
   protocolPrefix: string
   timeout: number
   members: MemberList
+  /**
+   * Whether `peer` is in this node's view or is one of its bootstraps. Only such a peer is believed about others, and
+   * recorded when it asks: a stranger that connects must not put itself, or anyone, into the view.
+   */
+  knows: (peer: PeerId) => boolean
   /** What this node tells the peers it asks about itself. */
   describeSelf: () => SelfDescription
   /** Limits each peer's requests (requestsPerSecond) and counts its malformed ones. */

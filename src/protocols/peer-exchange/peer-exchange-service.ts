@@ -15,8 +15,8 @@ import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, Pe
 
 /**
  * Serves and asks `/<prefix>/peer-exchange/1.0.0`. The asker describes itself (name, role, addresses); the
- * answering node records it under the stream's authenticated peer id, and answers with a random sample of the
- * live members it knows (or, paging, all of them: bootstraps sync their views this way). Newly learned peers are
+ * answering node records it under the stream's authenticated peer id if it already knows it (a stranger is answered
+ * but not recorded), and answers with a random sample of the live members it knows (or, paging, all of them: bootstraps sync their views this way). Newly learned peers are
  * announced as libp2p peer discovery events, so they land in the peer store and in `peer:discovery`.
  */
 export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> implements PeerDiscovery, Startable {
@@ -25,6 +25,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   readonly [Symbol.toStringTag] = 'p2p-node:peer-exchange'
   private readonly components: PeerExchangeComponents
   private readonly members: MemberList
+  private readonly knows: PeerExchangeInit['knows']
   private readonly timeout: number
   private readonly describeSelf: PeerExchangeInit['describeSelf']
   private readonly guard: PeerGuard
@@ -36,6 +37,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     this.components = components
     this.protocol = `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
     this.members = init.members
+    this.knows = init.knows
     this.timeout = init.timeout
     this.guard = init.guard
     this.describeSelf = init.describeSelf
@@ -102,6 +104,10 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     if (response.status !== PeerExchangeResponse.Status.OK) {
       throw new Error(`peer exchange refused by ${peer.toString()}: ${response.error ?? response.status}`)
     }
+    if (!this.knows(peer)) {
+      this.log('ignored the %d peers %p gave: it is not in this node\'s view', response.peers.length, peer)
+      return { added: 0, nextOffset: response.nextOffset }
+    }
     let added = 0
     const now = Date.now()
     for (const record of response.peers) {
@@ -139,7 +145,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
         return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'invalid name' }), end: true }
       }
       const asker = connection.remotePeer
-      const isNew = this.members.hearsay({
+      const isNew = this.knows(asker) && this.members.hearsay({
         peerId: asker,
         name: request.name,
         role: roleFromWire(request.role),
