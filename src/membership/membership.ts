@@ -6,12 +6,12 @@ import { sayGoodbye, type GoodbyeReason, type GoodbyeService } from '../protocol
 import { peerIdBytes, roleToWire } from '../protocols/wire.js'
 import { jitter } from '../random.js'
 import { Role as AnnouncementRole } from './pb/announcement.js'
-import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_DECLARED_INTERVAL, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
+import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { Liveness } from './liveness.js'
 import { Registrations } from './registrations.js'
 import { issueCertificate, verifyCertificate } from './certificate.js'
 import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
-import { isGone, isVerified, type Member, type MemberList } from './members.js'
+import { isGone, isVerified, stretchedInterval, type Member, type MemberList } from './members.js'
 import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
 import type { NetworkSize } from '../protocols/network-size/index.js'
@@ -23,14 +23,6 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** Each goodbye (and deregistration) of a leaving node is capped at this; they all run at once. */
 export const GOODBYE_TIMEOUT = 1_000
-/**
- * Members per heartbeat interval: past this many, the interval stretches so that the whole network sends about two
- * heartbeats a second, whatever its size. Each one reaches every node about six times (gossipsub's mesh degree), so
- * this budget, not the network's size, sets what heartbeats cost each node (51 idle nodes in one process: 2.2% of a
- * core each at five a second with every connection pinged, 1.3% now). Pings and bootstraps, not heartbeats, find
- * dead members within seconds.
- */
-const MEMBERS_PER_INTERVAL = 10
 /** Until its JOIN went out, a node looks for topic peers this often. */
 const JOIN_RETRY = 250
 const SWEEP_INTERVAL = 500
@@ -101,7 +93,6 @@ export class Membership {
       bootstraps: init.bootstraps,
       describeSelf: init.describeSelf,
       nonce: () => this.nonce,
-      heartbeatInterval: init.heartbeatInterval,
       requestTimeout: init.requestTimeout,
       remember: (peer, multiaddrs) => { this.remember(peer, multiaddrs) },
       check: async (peer) => this.liveness.check(peer),
@@ -308,8 +299,7 @@ export class Membership {
 
   /** The base interval, stretched in big networks so that heartbeat traffic stays about constant. */
   private heartbeatInterval (): number {
-    const stretched = this.init.heartbeatInterval * Math.max(1, Math.ceil(this.init.members.live().length / MEMBERS_PER_INTERVAL))
-    return Math.min(stretched, MAX_DECLARED_INTERVAL)
+    return stretchedInterval(this.init.heartbeatInterval, this.init.members.live().length)
   }
 
   private scheduleHeartbeat (delay: number): void {

@@ -25,7 +25,6 @@ export interface RegistrationsInit {
   describeSelf: () => { name: string, role: Role, multiaddrs: Multiaddr[] }
   /** This start's nonce. */
   nonce: () => Uint8Array
-  heartbeatInterval: number
   requestTimeout: number
   /** A member registered: its addresses belong in the peer store. */
   remember: (peer: PeerId, multiaddrs: Multiaddr[]) => void
@@ -232,7 +231,7 @@ export class Registrations {
       nonce,
       seq: 0,
       sentAt: Date.now(),
-      heartbeatInterval: this.init.heartbeatInterval
+      heartbeatInterval: 0 // not told: timed out at the network's pace until its announcements say
     }, Date.now(), true)
     this.init.members.markVerified(asker, nonce)
     return { status: RegistryResponse.Status.OK, certificate: await this.init.certify(asker, request.name, request.nonce) }

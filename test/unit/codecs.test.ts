@@ -22,7 +22,7 @@ describe('wire codecs', () => {
       [DirectMessage, { id, payload: randomBytes(300), senderName: 'bob', sentAt: 1_700_000_000_001 }],
       [DirectMessageAck, { id, status: DirectMessageAck.Status.TOO_LARGE, error: 'too big' }],
       [PeerExchangeRequest, { name: 'carol', role: Role.PEER, addresses: [randomBytes(8)], limit: 10, findName: 'dave' }],
-      [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5, state: MemberState.DEAD, nonce: randomBytes(8), seq: 3 }] }],
+      [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5, state: MemberState.DEAD, nonce: randomBytes(8), seq: 3, intervalMs: 50_000 }] }],
       [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10, rejectedMessages: 2 }],
       [Announcement, { kind: Announcement.Kind.HEARTBEAT, name: 'gina', role: Role.PEER, addresses: [randomBytes(8)], nonce: randomBytes(8), seq: 7, sentAt: 1_700_000_000_002, intervalMs: 5000, neighbours: [randomBytes(38)], meshNeighbours: 1, reason: 'x' }],
       [Goodbye, { reason: Goodbye.Reason.NETWORK_SHUTDOWN, message: 'bye' }],
@@ -42,7 +42,7 @@ describe('wire codecs', () => {
   it('refuse more repeated elements than the limit', () => {
     const response = PeerExchangeResponse.encode({
       status: PeerExchangeResponse.Status.OK,
-      peers: Array.from({ length: 65 }, () => ({ peerId: randomBytes(38), name: 'p', role: Role.PEER, addresses: [], seenMsAgo: 0, state: MemberState.ALIVE, nonce: randomBytes(8), seq: 0 }))
+      peers: Array.from({ length: 65 }, () => ({ peerId: randomBytes(38), name: 'p', role: Role.PEER, addresses: [], seenMsAgo: 0, state: MemberState.ALIVE, nonce: randomBytes(8), seq: 0, intervalMs: 0 }))
     })
     assert.throws(() => PeerExchangeResponse.decode(response, { limits: { peers: 64 } }), { name: 'MaxLengthError' })
   })

@@ -45,6 +45,26 @@ describe('the membership view', () => {
     assert.equal(list.get(other), undefined)
   })
 
+  it('times out a member known only second-hand by the interval its teller heard, else at the pace of a network this size', async () => {
+    const { list } = await setup()
+    const told = await peer()
+    const untold = await peer()
+    // a network of 100: every member heartbeats every 10 base intervals (see stretchedInterval)
+    const others = await Promise.all(Array.from({ length: 98 }, async () => peer()))
+    for (const [i, id] of others.entries()) list.selfReport(report(id, { name: `m${i}`, heartbeatInterval: 10_000 }), T)
+    list.hearsay({ peerId: told, name: 'told', role: 'peer', multiaddrs: [], lastSeen: T, heartbeatInterval: 20_000 }, T)
+    list.hearsay({ peerId: untold, name: 'untold', role: 'peer', multiaddrs: [], lastSeen: T }, T)
+    list.sweep(T + 31_000) // past 3 of the network's intervals, short of 3 of the one told
+    assert.equal(list.get(untold)?.state, 'suspect')
+    assert.equal(list.get(told)?.state, 'alive')
+    list.sweep(T + 61_000)
+    assert.equal(list.get(untold)?.state, 'dead')
+    assert.equal(list.get(told)?.state, 'suspect')
+    // hearsay older than six base intervals, but not than six of the network's, still counts
+    const late = await peer()
+    assert.ok(list.hearsay({ peerId: late, name: 'late', role: 'peer', multiaddrs: [], lastSeen: T + 61_000 - 50_000 }, T + 61_000))
+  })
+
   it('ignores repeated and older announcements, and treats a new nonce sent later as a restart', async () => {
     const { list, events, other } = await setup()
     assert.ok(list.selfReport(report(other, { seq: 5 }), T))

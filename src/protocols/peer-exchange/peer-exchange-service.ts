@@ -1,7 +1,7 @@
 import { peerDiscoverySymbol } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
-import { NONCE_BYTES } from '../../membership/announcements.js'
+import { MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests, type Reply } from '../framing.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
@@ -186,7 +186,8 @@ function toRecord (peer: Hearsay, now: number): PeerRecord {
     seenMsAgo: Math.max(0, Math.min(now - peer.lastSeen, 0xffff_ffff)),
     state: STATE_TO_WIRE[peer.state ?? 'alive'],
     nonce: peer.nonce == null || peer.nonce === '' ? new Uint8Array() : fromHex(peer.nonce, 'base16'),
-    seq: peer.seq ?? 0
+    seq: peer.seq ?? 0,
+    intervalMs: peer.heartbeatInterval ?? 0
   }
 }
 
@@ -205,6 +206,7 @@ function fromRecord (record: PeerRecord, now: number): Hearsay | undefined {
     lastSeen: now - record.seenMsAgo,
     state: STATE_FROM_WIRE[record.state] ?? 'alive',
     nonce: record.nonce.byteLength === NONCE_BYTES ? toHex(record.nonce, 'base16') : undefined,
-    seq: record.seq
+    seq: record.seq,
+    heartbeatInterval: record.intervalMs >= MIN_DECLARED_INTERVAL && record.intervalMs <= MAX_DECLARED_INTERVAL ? record.intervalMs : undefined
   }
 }

@@ -38,6 +38,7 @@ export interface PeerRecord {
   state: MemberState
   nonce: Uint8Array
   seq: number
+  intervalMs: number
 }
 
 export namespace PeerRecord {
@@ -92,6 +93,11 @@ export namespace PeerRecord {
           w.uint64Number(obj.seq)
         }
 
+        if ((obj.intervalMs != null && obj.intervalMs !== 0)) {
+          w.uint32(72)
+          w.uint32(obj.intervalMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -104,7 +110,8 @@ export namespace PeerRecord {
           seenMsAgo: 0,
           state: MemberState.ALIVE,
           nonce: uint8ArrayAlloc(0),
-          seq: 0
+          seq: 0,
+          intervalMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -147,6 +154,10 @@ export namespace PeerRecord {
             }
             case 8: {
               obj.seq = reader.uint64Number()
+              break
+            }
+            case 9: {
+              obj.intervalMs = reader.uint32()
               break
             }
             default: {
