@@ -56,6 +56,7 @@ export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial
     allowPublishToZeroTopicPeers: true,
     allowedTopics: [topic, membership],
     fastMsgIdFn,
+    heartbeatInterval: config.gossipHeartbeatInterval,
     // duplicates are dropped for twice the replay window: a copy older than that is refused by its timestamp
     seenTTL: 2 * config.replayWindow,
     // IDONTWANT saves bandwidth on large messages; for heartbeats and short broadcasts it only doubles the frames

@@ -112,11 +112,14 @@ export class Liveness {
 
   private tick (): void {
     const now = Date.now()
-    const connected = new Set<string>()
+    // from the connections, whose peer ids keep their string form: libp2p.getPeers() makes new ones, base58 each
+    // time, and this runs twice a second on every node
+    const connected = new Map<string, PeerId>()
+    for (const connection of this.init.libp2p.getConnections()) {
+      connected.set(connection.remotePeer.toString(), connection.remotePeer)
+    }
     const watched = this.init.watched()
-    for (const peer of this.init.libp2p.getPeers()) {
-      const key = peer.toString()
-      connected.add(key)
+    for (const [key, peer] of connected) {
       if (watched != null && !watched.has(key)) {
         continue
       }

@@ -109,6 +109,7 @@ function scaledTiming (scale: number): NodeOptions {
   return {
     heartbeatInterval: DEFAULTS.heartbeatInterval * scale,
     pingInterval: DEFAULTS.pingInterval * scale,
+    gossipHeartbeatInterval: DEFAULTS.gossipHeartbeatInterval * scale,
     peerExchangeInterval: DEFAULTS.peerExchangeInterval * scale,
     requestTimeout: DEFAULTS.requestTimeout * scale
   }

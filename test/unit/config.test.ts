@@ -14,6 +14,7 @@ describe('resolveConfig', () => {
     assert.equal(config.targetConnections, 8)
     assert.equal(config.maxMessageBytes, 65536)
     assert.equal(config.maxConnections, 300)
+    assert.equal(config.gossipHeartbeatInterval, 1000)
     assert.equal(resolveConfig({ role: 'bootstrap' }).maxConnections, 2000)
   })
 
@@ -39,6 +40,7 @@ describe('resolveConfig', () => {
     ['rateLimits.floods', { rateLimits: { floods: 1 } }],
     ['rateLimits.directPerSecond', { rateLimits: { directPerSecond: 0 } }],
     ['banDuration', { banDuration: 5 }],
+    ['gossipHeartbeatInterval', { gossipHeartbeatInterval: 10 }],
     ['http', { http: 8080 }],
     ['http.port', { http: {} }],
     ['http.port', { http: { port: 70000 } }],
