@@ -23,6 +23,7 @@ import { peerExchange } from './protocols/peer-exchange/index.js'
 import { registry } from './protocols/registry/index.js'
 import { status } from './protocols/status/index.js'
 import { VERSION } from './version.js'
+import { batchYamuxWindowUpdates } from './yamux-window-updates.js'
 import type { NodeInit } from './config.js'
 
 /**
@@ -38,6 +39,7 @@ const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
  */
 export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const config = resolveConfig(init)
+  batchYamuxWindowUpdates()
   const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
   const selfId = peerIdFromPrivateKey(privateKey)
   const members = new MemberList(selfId, config)

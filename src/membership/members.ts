@@ -172,8 +172,9 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       member = this.add({ ...report, lastSeen: now }, now)
     } else if (!live && (report.nonce === member.nonce ? report.seq <= member.seq : report.sentAt < member.sentAt)) {
       return false
-    } else if (!live && isGone(member) && report.nonce === member.nonce && report.sentAt <= member.stateSince) {
-      // sent before this node found it gone, arriving late by gossip: the same start, and no sign of life since
+    } else if (!live && isGone(member) && (report.nonce === member.nonce || member.nonce === '') && report.sentAt <= member.stateSince) {
+      // sent before this node found it gone, arriving late by gossip: the same start (or one this node never heard
+      // from: it knew the member by discovery only), and no sign of life since
       return false
     }
     const restarted = member.nonce !== '' && member.nonce !== report.nonce

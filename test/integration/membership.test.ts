@@ -19,7 +19,8 @@ async function waitForAll (swarm: Swarm, nodes: RemoteNode[], check: (snapshot: 
   }, message, timeout, interval).catch((err: Error) => {
     const names = nodes.map(node => node.name)
     const views = failing.slice(0, 5).map(snapshot => `${snapshot.name} (size ${snapshot.size}): ` +
-      names.filter(name => name !== snapshot.name && snapshot.states[name] !== 'alive').map(name => `${name} ${snapshot.states[name] ?? 'unknown'}`).join(', '))
+      [...names.filter(name => name !== snapshot.name && snapshot.states[name] !== 'alive').map(name => `${name} ${snapshot.states[name] ?? 'unknown'}`),
+        ...Object.entries(snapshot.states).filter(([name]) => !names.includes(name)).map(([name, state]) => `${name} ${state} (not among these nodes)`)].join(', '))
     throw new Error(`${err.message}; ${failing.length} nodes fail, e.g.\n${views.join('\n')}`)
   })
 }

@@ -269,8 +269,8 @@ export class Cluster {
    * Counters summed over the live nodes: broadcasts refused (e.g. from a sender a node thinks dead) and bans.
    * A node that does not answer counts nothing.
    */
-  async counters (): Promise<{ refused: number, bans: number }> {
-    const all = await Promise.all(this.running.map(async node => node.get('/network').catch(() => undefined)))
+  async counters (nodes = this.running): Promise<{ refused: number, bans: number }> {
+    const all = await Promise.all(nodes.map(async node => node.get('/network').catch(() => undefined)))
     return {
       refused: all.reduce((sum, n) => sum + (n?.messages.rejected.broadcast ?? 0), 0),
       bans: all.reduce((sum, n) => sum + (n?.bans.total ?? 0), 0)

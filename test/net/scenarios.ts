@@ -286,6 +286,7 @@ export const churn: Scenario = {
     rec.measure('nodes killed', `${victims.length} of ${peers.length}`)
     const fromSurvivor = (): NetNode => pick(ctx, survivors)
     const toSurvivors = (): NetNode[] => survivors
+    const counted = await cluster.counters(survivors)
     // publishing goes on through the kill: 3 s before it, then 12 s after, a broadcast every 250 ms
     const before = await publish(ctx, 12, 250, 'before the kill', fromSurvivor, toSurvivors)
     const killedAt = Date.now()
@@ -301,5 +302,9 @@ export const churn: Scenario = {
     recordDelivery(rec, 'sent before the kill', deliveryOf(before.sent), before.refused, false)
     recordDelivery(rec, 'sent 0-3 s after the kill', deliveryOf(early), [], false)
     recordDelivery(rec, 'sent 3 s+ after the kill', deliveryOf(late), after.refused)
+    // a survivor that thinks a sender dead or unknown refuses its broadcasts: the first suspect when one is missing
+    const now = await cluster.counters(survivors)
+    rec.measure('broadcasts refused by survivors', now.refused - counted.refused)
+    rec.measure('bans', now.bans - counted.bans)
   }
 }

@@ -108,6 +108,16 @@ describe('the membership view', () => {
     assert.equal(list.get(other)?.state, 'alive')
   })
 
+  it('does not revive a dead member it knew only by discovery on an announcement sent before the verdict', async () => {
+    const { list, other } = await setup()
+    list.hearsay({ peerId: other, name: 'amy', role: 'bootstrap', multiaddrs: [], lastSeen: T }, T) // no start known
+    list.markDead(other, undefined, T + 100)
+    assert.equal(list.selfReport(report(other, { sentAt: T + 50 }), T + 200), false, 'its first announcement, late by gossip')
+    assert.equal(list.get(other)?.state, 'dead')
+    assert.ok(list.selfReport(report(other, { sentAt: T + 300 }), T + 300))
+    assert.equal(list.get(other)?.state, 'alive')
+  })
+
   it('marks a member dead only for the start that was found dead', async () => {
     const { list, other } = await setup()
     list.selfReport(report(other, { nonce: 'bb' }), T)
