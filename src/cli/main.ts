@@ -53,6 +53,8 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.addEventListener('member:join', (evt) => { print.info(`[join] ${evt.detail.name} (${evt.detail.peerId.toString()})`) })
   node.addEventListener('member:leave', (evt) => { print.info(`[leave] ${evt.detail.name} left`) })
   node.addEventListener('member:dead', (evt) => { print.info(`[dead] ${evt.detail.name} is gone`) })
+  // rare on an honest network, and a peer that keeps sending such messages is banned within seconds
+  node.addEventListener('message:rejected', (evt) => { print.info(`[rejected] ${evt.detail.kind} from ${evt.detail.fromName}: ${evt.detail.reason}`) })
   node.addEventListener('peer:banned', (evt) => { print.info(`[banned] ${evt.detail.peerId.toString()}: ${evt.detail.reason}`) })
 
   return new Promise<number>((resolve) => {
