@@ -109,7 +109,8 @@ function scaledTiming (scale: number): NodeOptions {
   return {
     heartbeatInterval: DEFAULTS.heartbeatInterval * scale,
     pingInterval: DEFAULTS.pingInterval * scale,
-    gossipHeartbeatInterval: DEFAULTS.gossipHeartbeatInterval * scale,
+    // a joining node is ready once gossipsub grafts it, at gossipsub's next heartbeat: slower than every 5 s, joins crawl
+    gossipHeartbeatInterval: DEFAULTS.gossipHeartbeatInterval * Math.min(scale, 5),
     peerExchangeInterval: DEFAULTS.peerExchangeInterval * scale,
     requestTimeout: DEFAULTS.requestTimeout * scale
   }
