@@ -60,7 +60,13 @@ export class HostProcess {
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.child.send({ ...request, id })
+      // with a callback, a send on a channel that closed meanwhile (the host stopping) fails this request instead of
+      // emitting an 'error' that would crash the coordinator
+      this.child.send({ ...request, id }, (err) => {
+        if (err == null) return
+        this.pending.delete(id)
+        reject(this.exitedWith ?? err)
+      })
     })
   }
 
