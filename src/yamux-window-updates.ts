@@ -4,11 +4,11 @@
  * on 100 idle nodes in one process, those were 60% of all socket writes, and an RPC cost 40% less CPU without them.
  *
  * Here a stream tells its peer about freed window only once it has read half of it (and always on its first frames,
- * which carry SYN or ACK), as go-yamux and rust-yamux do. The yamux spec leaves the timing to the receiver: the sender
+ * which carry SYN or ACK), as go-yamux does. The yamux spec leaves the timing to the receiver: the sender
  * still never has more than a window in flight, and still learns of freed room before it runs out.
  *
  * yamux offers no option for this, so the stream class's method is wrapped, once per process, for every yamux
- * stream in it. yamux 8 (libp2p v3) reworked flow control; this file goes with the move to it.
+ * stream in it. This file goes once the yamux in use batches its updates itself.
  */
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 

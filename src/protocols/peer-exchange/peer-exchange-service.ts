@@ -16,7 +16,8 @@ import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, Pe
 /**
  * Serves and asks `/<prefix>/peer-exchange/1.0.0`. The asker describes itself (name, role, addresses); the
  * answering node records it under the stream's authenticated peer id if it already knows it (a stranger is answered
- * but not recorded), and answers with a random sample of the live members it knows (or, paging, all of them: bootstraps sync their views this way). Newly learned peers are
+ * but not recorded), and answers with a random sample of the live members it knows (or, paging, all of them:
+ * bootstraps sync their views this way). Newly learned peers are
  * announced as libp2p peer discovery events, so they land in the peer store and in `peer:discovery`.
  */
 export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> implements PeerDiscovery, Startable {
