@@ -164,6 +164,11 @@ export function isValidName (name: unknown): name is string {
 }
 const PREFIX = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
+/** The peer ids of bootstrap multiaddrs (resolveConfig has checked that each one names its peer). */
+export function peerIdsOf (bootstrap: Multiaddr[]): Set<string> {
+  return new Set(bootstrap.map(ma => ma.getPeerId() ?? ''))
+}
+
 /** Checks createNode()'s options once, at the boundary, naming the bad option and what it accepts. */
 export function resolveConfig (init: NodeInit = {}): NodeConfig {
   if (init == null || typeof init !== 'object' || Array.isArray(init)) {

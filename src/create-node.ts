@@ -9,7 +9,7 @@ import { logger } from '@libp2p/logger'
 import { createLibp2p } from 'libp2p'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { resolveConfig } from './config.js'
+import { peerIdsOf, resolveConfig } from './config.js'
 import { gossipsubOptions } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
 import { NodeMetrics } from './http/metrics.js'
@@ -43,7 +43,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
   const selfId = peerIdFromPrivateKey(privateKey)
   const members = new MemberList(selfId, config)
-  const bootstrapIds = new Set(config.bootstrap.map(ma => ma.getPeerId()))
+  const bootstrapIds = peerIdsOf(config.bootstrap)
   const guard = new PeerGuard({
     limits: config.rateLimits,
     banDuration: config.banDuration,

@@ -1,3 +1,4 @@
+import { peerIdsOf } from '../config.js'
 import { jitter, shuffle } from '../random.js'
 import type { MemberList } from '../membership/members.js'
 import type { PeerExchangeService } from '../protocols/peer-exchange/index.js'
@@ -63,7 +64,7 @@ export class ConnectionKeeper {
 
   constructor (init: ConnectionKeeperInit) {
     this.init = init
-    this.bootstrapIds = new Set(init.bootstrap.map(ma => ma.getPeerId() ?? ''))
+    this.bootstrapIds = peerIdsOf(init.bootstrap)
     this.onConnectionClose = this.onConnectionClose.bind(this)
   }
 

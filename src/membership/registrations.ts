@@ -4,7 +4,7 @@ import { pipe } from 'it-pipe'
 import { equals } from 'uint8arrays/equals'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { isValidName } from '../config.js'
+import { isValidName, peerIdsOf } from '../config.js'
 import { JoinRefusedError } from '../errors.js'
 import { abortOnSignal } from '../protocols/framing.js'
 import { RegistryRequest, RegistryResponse, type RegistryService } from '../protocols/registry/index.js'
@@ -70,7 +70,7 @@ export class Registrations {
 
   constructor (init: RegistrationsInit) {
     this.init = init
-    this.bootstrapIds = new Set(init.bootstraps.map(ma => ma.getPeerId() ?? ''))
+    this.bootstrapIds = peerIdsOf(init.bootstraps)
     this.onConnect = this.onConnect.bind(this)
     this.onDisconnect = this.onDisconnect.bind(this)
   }
