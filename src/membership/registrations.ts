@@ -139,24 +139,33 @@ export class Registrations {
       this.lookups.delete(old)
     }
     this.lookups.delete(key)
-    const answer = this.askBootstraps(peer)
+    const asked = this.askBootstraps(peer)
+    const answer = asked.then(({ name }) => name)
     this.lookups.set(key, { until: now + LOOKUP_CACHE_MS, answer })
+    // no bootstrap answered (a timeout, a closed connection): that says nothing of the peer, so the next message
+    // from it asks again rather than being refused for LOOKUP_CACHE_MS
+    void asked.then(({ answered }) => {
+      if (!answered && this.lookups.get(key)?.answer === answer) this.lookups.delete(key)
+    })
     return answer
   }
 
-  private async askBootstraps (peer: PeerId): Promise<string | undefined> {
+  /** The name a connected bootstrap has `peer` registered under; `answered` is false if none of them answered. */
+  private async askBootstraps (peer: PeerId): Promise<{ name?: string, answered: boolean }> {
+    let answered = false
     for (const bootstrap of this.connectedBootstraps()) {
       try {
         const { response } = await this.init.libp2p.services.registry.ask(bootstrap,
           { ...this.request(RegistryRequest.Kind.LOOKUP), subject: peerIdBytes(peer) }, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT) })
         if (response.status === RegistryResponse.Status.OK && response.name != null) {
-          return response.name
+          return { name: response.name, answered: true }
         }
+        answered ||= response.status === RegistryResponse.Status.UNKNOWN
       } catch (err: any) {
         this.init.log('looking up %p with %p failed: %s', peer, bootstrap, err.message)
       }
     }
-    return undefined
+    return { answered }
   }
 
   /** Peer ids of the members registered with this node. */

@@ -5,6 +5,7 @@
  */
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests } from './framing.js'
+import { StreamSlots } from './stream-slots.js'
 import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 
@@ -54,11 +55,14 @@ export class RequestResponseService<Request, Response> implements Startable {
   private readonly components: RequestResponseComponents
   private readonly init: RequestResponseInit<Request, Response>
   private readonly log: Logger
+  /** Requests past the stream limit toward one peer wait here for a stream to close. */
+  private readonly slots: StreamSlots
   private started = false
 
   constructor (components: RequestResponseComponents, init: RequestResponseInit<Request, Response>) {
     this.components = components
     this.init = init
+    this.slots = new StreamSlots(init.maxStreams)
     this.protocol = init.protocol
     this.log = components.logger.forComponent(init.logName)
     this.handleStream = this.handleStream.bind(this)
@@ -92,13 +96,21 @@ export class RequestResponseService<Request, Response> implements Startable {
     return this.started
   }
 
-  /** Asks `peer` once, dialing it if need be, within `signal` or the protocol's timeout. */
+  /**
+   * Asks `peer` once, dialing it if need be, within `signal` or the protocol's timeout. Past `maxStreams` requests
+   * in flight to one peer, it waits for one of them to finish.
+   */
   async ask (peer: PeerId, request: Request, options: { signal?: AbortSignal } = {}): Promise<Answer<Response>> {
     const signal = options.signal ?? AbortSignal.timeout(this.init.timeout)
-    const connection = await this.components.connectionManager.openConnection(peer, { signal })
-    const stream = await connection.newStream(this.protocol, { signal })
-    const frame = await requestOnce(stream, this.init.request.encode(request), { maxSize: this.init.maxFrameBytes, signal })
-    return { response: this.init.response.decode(frame), connection }
+    const release = await this.slots.acquire(peer.toString(), signal)
+    try {
+      const connection = await this.components.connectionManager.openConnection(peer, { signal })
+      const stream = await connection.newStream(this.protocol, { signal })
+      const frame = await requestOnce(stream, this.init.request.encode(request), { maxSize: this.init.maxFrameBytes, signal })
+      return { response: this.init.response.decode(frame), connection }
+    } finally {
+      release()
+    }
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {

@@ -4,6 +4,7 @@ import { isValidName } from '../../config.js'
 import { MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests, type Reply } from '../framing.js'
+import { StreamSlots } from '../stream-slots.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js'
 import { fromString as fromHex } from 'uint8arrays/from-string'
 import { toString as toHex } from 'uint8arrays/to-string'
@@ -30,6 +31,8 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private readonly timeout: number
   private readonly describeSelf: PeerExchangeInit['describeSelf']
   private readonly guard: PeerGuard
+  /** Exchanges past MAX_STREAMS in flight to one peer wait here for a stream to close. */
+  private readonly slots = new StreamSlots(MAX_STREAMS)
   private readonly log: Logger
   private started = false
 
@@ -96,9 +99,15 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       findName: options.findName,
       offset: options.offset
     })
-    const connection = await this.components.connectionManager.openConnection(peer, { signal })
-    const stream = await connection.newStream(this.protocol, { signal })
-    const frame = await requestOnce(stream, request, { maxSize: MAX_FRAME_BYTES, signal })
+    const release = await this.slots.acquire(peer.toString(), signal)
+    let frame: Uint8Array
+    try {
+      const connection = await this.components.connectionManager.openConnection(peer, { signal })
+      const stream = await connection.newStream(this.protocol, { signal })
+      frame = await requestOnce(stream, request, { maxSize: MAX_FRAME_BYTES, signal })
+    } finally {
+      release()
+    }
     const response = PeerExchangeResponse.decode(frame, {
       limits: { peers: MAX_PEERS_PER_ANSWER, peers$: { addresses: MAX_ADDRESSES_PER_PEER } }
     })
