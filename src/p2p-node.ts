@@ -217,6 +217,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       heartbeatInterval: config.heartbeatInterval,
       pingInterval: config.pingInterval,
       requestTimeout: config.requestTimeout,
+      replayWindow: config.replayWindow,
       onShutdown: (from, reason) => {
         this.safeDispatchEvent('shutdown', { detail: { from, reason } })
         void this.leave('network shutdown ordered', 'network-shutdown')
@@ -714,6 +715,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private checkReady (): void {
     if (!this.ready && this.role === 'peer' && this.meshPeers() > 0) {
       this.ready = true
+      this.keeper.catchUp()
       this.safeDispatchEvent('ready')
     }
   }

@@ -113,6 +113,22 @@ export class ConnectionKeeper {
     await Promise.allSettled(asked.map(async peer => this.init.peerExchange.exchange(peer, { findName: name, signal })))
   }
 
+  /**
+   * Pages through the whole view of a connected bootstrap, once this node is in the broadcast mesh. Nodes that
+   * joined at about the same time as this one announced themselves before it could hear them, and the samples of
+   * a peer exchange find the last few of them only slowly (in a swarm of hundreds, minutes): whoever registered
+   * before this catch-up is in it, and whoever registers after is heard announcing itself.
+   */
+  catchUp (): void {
+    const bootstrap = shuffle(this.init.libp2p.getPeers().filter(peer => this.isBootstrap(peer)))[0]
+    if (bootstrap == null) {
+      return
+    }
+    this.init.peerExchange.exchangeAll(bootstrap)
+      .then(added => { this.init.log('caught up with %p: %d peers new to this node', bootstrap, added) })
+      .catch(err => { this.init.log('catching up with %p failed: %s', bootstrap, err.message) })
+  }
+
   private onConnectionClose (): void {
     this.schedule(100)
   }

@@ -25,6 +25,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 export const GOODBYE_TIMEOUT = 1_000
 /** Until its JOIN went out, a node looks for topic peers this often. */
 const JOIN_RETRY = 250
+/** The view is swept this often, or a tenth of the heartbeat interval if longer: each sweep walks every member. */
 const SWEEP_INTERVAL = 500
 
 export interface MembershipInit {
@@ -42,6 +43,8 @@ export interface MembershipInit {
   heartbeatInterval: number
   pingInterval: number
   requestTimeout: number
+  /** Announcements sent longer ago than this (ms; or this far in the future) are refused, as broadcasts are. */
+  replayWindow: number
   /** Limits each member's announcements, and counts malformed ones against the peer that sent them. */
   guard: PeerGuard
   /** This node's key: a bootstrap signs the certificates of the members it accepts, and its own. */
@@ -81,6 +84,8 @@ export class Membership {
   /** When the next heartbeat is due; before the JOIN, Infinity (the JOIN waits for a topic peer however long). */
   private nextHeartbeatAt = Infinity
   private running = false
+  /** When this node last announced itself early (see onSignOfLife). */
+  private lastEarlyHeartbeat = 0
   private heartbeatTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
 
@@ -144,7 +149,7 @@ export class Membership {
       this.certificate = { issuer: libp2p.peerId, signature }
     }
     this.scheduleHeartbeat(0)
-    this.sweepTimer = setInterval(() => { this.sweep() }, SWEEP_INTERVAL)
+    this.sweepTimer = setInterval(() => { this.sweep() }, Math.max(SWEEP_INTERVAL, this.init.heartbeatInterval / 10))
   }
 
   stop (): void {
@@ -332,6 +337,23 @@ export class Membership {
     this.scheduleHeartbeat(this.onlyBootstrapsHeard ? JOIN_RETRY : interval)
   }
 
+  /**
+   * A member this node held dead shows it was alive all along: it passed on a message, or announced itself under
+   * the same start (nonce) as before. Then the network was split, or this node cut off, and the other side most
+   * likely holds this node dead too: a heartbeat now, not at the next interval (tens of seconds in a bigger
+   * network), brings it back in their views, and theirs, sent for the same reason, bring them back here. A
+   * restarted member (a new start) is no such sign. At most one per base heartbeat interval.
+   */
+  private onSignOfLife (peer: PeerId): void {
+    const now = Date.now()
+    if (!this.joined || now - this.lastEarlyHeartbeat < this.init.heartbeatInterval) {
+      return
+    }
+    this.lastEarlyHeartbeat = now
+    this.init.log('%p, held dead, was alive all along: announcing this node now', peer)
+    this.scheduleHeartbeat(0)
+  }
+
   private sweep (): void {
     this.init.members.sweep()
     this.registrations.sweep()
@@ -380,8 +402,18 @@ export class Membership {
     return this.registrations.isBootstrap(peer) || this.isOperator(peer)
   }
 
-  /** Why an announcement that decoded must still be refused, or undefined. */
+  /**
+   * Why an announcement that decoded must still be refused, or undefined. An old one is refused, and so not passed
+   * on: gossipsub forgets the ids it has seen after twice the replay window, and a copy that comes back after that
+   * (from a peer's message cache, by gossip) would otherwise be taken for new and flood the network again, and
+   * again. With gossipsub's heartbeat slowed down for a big swarm, every JOIN and heartbeat went round like that,
+   * minutes after it was sent, and an idle node cost six times the CPU.
+   */
   private refusal (read: ReadAnnouncement): string | undefined {
+    const age = Date.now() - read.sentAt
+    if (Math.abs(age) > this.init.replayWindow) {
+      return `sent ${Math.round(age / 1000)} s ago, outside the ${this.init.replayWindow / 1000} s replay window`
+    }
     if (read.kind === 'shutdown') {
       if (!this.isOperator(read.from)) {
         return 'its sender is not an operator'
@@ -444,7 +476,10 @@ export class Membership {
   }
 
   private onMessage (evt: CustomEvent<GossipsubMessage>): void {
-    const { msg } = evt.detail
+    const { msg, propagationSource } = evt.detail
+    if (this.init.members.get(propagationSource)?.state === 'dead') {
+      this.onSignOfLife(propagationSource)
+    }
     if (msg.topic !== this.topic) {
       return
     }
@@ -456,11 +491,14 @@ export class Membership {
     switch (read.kind) {
       case 'join':
       case 'heartbeat': {
-        const nonce = members.get(read.from)?.nonce
+        const { nonce, state } = members.get(read.from) ?? {}
         if (members.selfReport({ ...read, peerId: read.from }) && nonce !== read.nonce) {
           this.remember(read.from, read.multiaddrs)
         }
         members.markVerified(read.from, read.nonce) // the validator found it vouched for
+        if (state === 'dead' && nonce === read.nonce && members.get(read.from)?.state === 'alive') {
+          this.onSignOfLife(read.from)
+        }
         break
       }
       case 'leave':

@@ -87,8 +87,13 @@ export interface SwarmReport {
 
 /** Messages in flight across the swarm at once. */
 const SEND_WINDOW = 64
-/** Nodes joining at once: each costs a few Noise handshakes of CPU. */
-const JOIN_WINDOW = 16
+/**
+ * Nodes joining at once: each costs a few Noise handshakes of CPU, and waits for gossipsub's heartbeat to graft it,
+ * which a big swarm's timing scale slows down: more join at once there.
+ */
+function joinWindow (nodes: number): number {
+  return Math.max(16, Math.ceil(nodes / 20))
+}
 const DEATH_NOTICE_TIMEOUT = 60_000
 
 interface Tracker {
@@ -99,8 +104,9 @@ interface Tracker {
   failed: boolean
 }
 
+/** Up to 200 nodes the default pace; beyond, slower in step with the swarm, so that idle nodes leave the CPU to joins. */
 function defaultTimingScale (nodes: number): number {
-  return Math.max(1, Math.ceil(nodes / 200))
+  return nodes <= 200 ? 1 : Math.ceil(nodes / 50)
 }
 
 /** The node options of a swarm run at `scale` times the default pace. */
@@ -179,7 +185,7 @@ export class SwarmRun {
       await cluster.spawn()
       report.processes = cluster.processes
       report.timingsMs.spawn = performance.now() - started
-      await cluster.join(JOIN_WINDOW, 60_000 * timingScale)
+      await cluster.join(joinWindow(options.nodes), 60_000 * timingScale)
       report.timingsMs.join = performance.now() - started
       await cluster.waitForViews('converging', options.nodes, options.convergeTimeout ?? 60_000 + 300 * options.nodes)
       report.timingsMs.converge = performance.now() - started
