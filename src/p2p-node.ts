@@ -5,7 +5,7 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { randomBytes } from '@libp2p/crypto'
 import { ConnectionKeeper } from './discovery/connection-keeper.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
-import { GRAYLIST_THRESHOLD, broadcastTopic, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+import { GRAYLIST_THRESHOLD, broadcastTopic, encodeBroadcast, readBroadcast, seenTtl } from './gossip/broadcast.js'
 import { SenderCheck } from './membership/sender-check.js'
 import { STRIKES, type PeerGuard } from './protection/peer-guard.js'
 import { TopicValidatorResult } from '@libp2p/interface'
@@ -217,7 +217,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       heartbeatInterval: config.heartbeatInterval,
       pingInterval: config.pingInterval,
       requestTimeout: config.requestTimeout,
-      replayWindow: config.replayWindow,
+      maxAnnouncementAge: seenTtl(config.replayWindow),
       onShutdown: (from, reason) => {
         this.safeDispatchEvent('shutdown', { detail: { from, reason } })
         void this.leave('network shutdown ordered', 'network-shutdown')

@@ -45,6 +45,14 @@ const PUNISH_INVALID_ONLY = {
   invalidMessageDeliveriesDecay: 0.9
 }
 
+/**
+ * How long gossipsub remembers the ids it has seen, dropping copies: twice the replay window. A broadcast copy older
+ * than that is refused by its timestamp; so is an announcement (membership.ts).
+ */
+export function seenTtl (replayWindow: number): number {
+  return 2 * replayWindow
+}
+
 export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial<GossipsubOpts> {
   const topic = broadcastTopic(config.protocolPrefix)
   const membership = membershipTopic(config.protocolPrefix)
@@ -57,8 +65,7 @@ export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial
     allowedTopics: [topic, membership],
     fastMsgIdFn,
     heartbeatInterval: config.gossipHeartbeatInterval,
-    // duplicates are dropped for twice the replay window: a copy older than that is refused by its timestamp
-    seenTTL: 2 * config.replayWindow,
+    seenTTL: seenTtl(config.replayWindow),
     // IDONTWANT saves bandwidth on large messages; for heartbeats and short broadcasts it only doubles the frames
     idontwantMinDataSize: 16 * 1024,
     // gossipsub's decode limits are unlimited by default: a peer could make us track any number of topics or ids

@@ -43,8 +43,11 @@ export interface MembershipInit {
   heartbeatInterval: number
   pingInterval: number
   requestTimeout: number
-  /** Announcements sent longer ago than this (ms; or this far in the future) are refused, as broadcasts are. */
-  replayWindow: number
+  /**
+   * Announcements sent longer ago than this (ms; or this far in the future) are refused: gossipsub's seen TTL, after
+   * which a copy coming round again would be taken for new.
+   */
+  maxAnnouncementAge: number
   /** Limits each member's announcements, and counts malformed ones against the peer that sent them. */
   guard: PeerGuard
   /** This node's key: a bootstrap signs the certificates of the members it accepts, and its own. */
@@ -403,16 +406,16 @@ export class Membership {
   }
 
   /**
-   * Why an announcement that decoded must still be refused, or undefined. An old one is refused, and so not passed
-   * on: gossipsub forgets the ids it has seen after twice the replay window, and a copy that comes back after that
-   * (from a peer's message cache, by gossip) would otherwise be taken for new and flood the network again, and
-   * again. With gossipsub's heartbeat slowed down for a big swarm, every JOIN and heartbeat went round like that,
-   * minutes after it was sent, and an idle node cost six times the CPU.
+   * Why an announcement that decoded must still be refused, or undefined. One older than gossipsub's seen TTL is
+   * refused, and so not passed on: gossipsub has forgotten its id by then, and a copy coming back (from a peer's
+   * message cache, by gossip) would otherwise be taken for new and flood the network again, and again. With
+   * gossipsub's heartbeat slowed down for a big swarm, every JOIN and heartbeat went round like that, minutes after
+   * it was sent, and an idle node cost six times the CPU. A late first copy, younger than that, is still taken.
    */
   private refusal (read: ReadAnnouncement): string | undefined {
     const age = Date.now() - read.sentAt
-    if (Math.abs(age) > this.init.replayWindow) {
-      return `sent ${Math.round(age / 1000)} s ago, outside the ${this.init.replayWindow / 1000} s replay window`
+    if (Math.abs(age) > this.init.maxAnnouncementAge) {
+      return `sent ${Math.round(age / 1000)} s ago, older than gossipsub remembers (${this.init.maxAnnouncementAge / 1000} s)`
     }
     if (read.kind === 'shutdown') {
       if (!this.isOperator(read.from)) {

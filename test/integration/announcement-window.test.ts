@@ -10,7 +10,7 @@ const started: P2PNode[] = []
 after(async () => { await Promise.all(started.map(async node => node.stop())) })
 
 describe('the membership topic validator', () => {
-  it('refuses a member\'s own announcement sent outside the replay window, so an old copy cannot flood the network again', async () => {
+  it('refuses a member\'s own announcement older than gossipsub remembers ids, so an old copy cannot flood the network again', async () => {
     const bootstrap = await createNode({ role: 'bootstrap' })
     started.push(bootstrap)
     const member = await createNode({ name: 'member', bootstrap: bootstrap.multiaddrs })
