@@ -232,9 +232,14 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
    * The member was found dead. With `nonce`, only that start of it: a restart already heard of stays alive.
    * Returns the member if it changed state.
    */
-  markDead (peerId: PeerId, nonce?: string, now = Date.now()): Member | undefined {
+  markDead (peerId: PeerId, nonce?: string, now = Date.now(), verdictSentAt?: number): Member | undefined {
     const member = this.members.get(peerId.toString())
     if (member == null || isGone(member) || isOtherStart(member, nonce)) {
+      return undefined
+    }
+    // a verdict sent before the member's own latest announcement was proven false by it: a copy held up by a
+    // partition and delivered when it healed, say
+    if (verdictSentAt != null && member.nonce !== '' && member.sentAt > verdictSentAt) {
       return undefined
     }
     this.setState(member, 'dead', now)

@@ -538,6 +538,6 @@ export class Membership {
     if (Date.now() - this.liveness.lastAnswer(subject) < 2 * this.init.pingInterval) {
       return
     }
-    this.init.members.markDead(subject, read.subjectNonce)
+    this.init.members.markDead(subject, read.subjectNonce, Date.now(), read.sentAt)
   }
 }

@@ -118,6 +118,16 @@ describe('the membership view', () => {
     assert.equal(list.get(other)?.state, 'alive')
   })
 
+  it('ignores a death verdict sent before the member\'s own latest announcement (a copy held up by a partition)', async () => {
+    const { list, other } = await setup()
+    list.selfReport(report(other, { seq: 1, sentAt: T }), T)
+    list.markDead(other, 'aa', T + 100, T + 100) // found dead during a cut
+    list.selfReport(report(other, { seq: 2, sentAt: T + 500 }), T + 500) // back after the heal
+    assert.equal(list.markDead(other, 'aa', T + 600, T + 100), undefined, 'a late copy of the verdict')
+    assert.equal(list.get(other)?.state, 'alive')
+    assert.ok(list.markDead(other, 'aa', T + 700, T + 700) != null, 'a verdict sent after it')
+  })
+
   it('marks a member dead only for the start that was found dead', async () => {
     const { list, other } = await setup()
     list.selfReport(report(other, { nonce: 'bb' }), T)
