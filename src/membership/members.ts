@@ -237,9 +237,10 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
     if (member == null || isGone(member) || isOtherStart(member, nonce)) {
       return undefined
     }
-    // a verdict sent before the member's own latest announcement was proven false by it: a copy held up by a
+    // a verdict sent before the member was last seen alive (its own announcement, an answer, a message it passed
+    // on; for one known by discovery, when its teller last saw it) was proven false since: a copy held up by a
     // partition and delivered when it healed, say
-    if (verdictSentAt != null && member.nonce !== '' && member.sentAt > verdictSentAt) {
+    if (verdictSentAt != null && member.lastSeen > verdictSentAt) {
       return undefined
     }
     this.setState(member, 'dead', now)

@@ -118,7 +118,7 @@ describe('the membership view', () => {
     assert.equal(list.get(other)?.state, 'alive')
   })
 
-  it('ignores a death verdict sent before the member\'s own latest announcement (a copy held up by a partition)', async () => {
+  it('ignores a death verdict sent before the member was last seen alive (a copy held up by a partition)', async () => {
     const { list, other } = await setup()
     list.selfReport(report(other, { seq: 1, sentAt: T }), T)
     list.markDead(other, 'aa', T + 100, T + 100) // found dead during a cut
@@ -126,6 +126,11 @@ describe('the membership view', () => {
     assert.equal(list.markDead(other, 'aa', T + 600, T + 100), undefined, 'a late copy of the verdict')
     assert.equal(list.get(other)?.state, 'alive')
     assert.ok(list.markDead(other, 'aa', T + 700, T + 700) != null, 'a verdict sent after it')
+    // known only by discovery, seen alive by its teller after the verdict was sent
+    const told = await peer()
+    list.hearsay({ peerId: told, name: 'told', role: 'peer', multiaddrs: [], lastSeen: T + 900 }, T + 1000)
+    assert.equal(list.markDead(told, undefined, T + 1000, T + 800), undefined)
+    assert.equal(list.get(told)?.state, 'alive')
   })
 
   it('marks a member dead only for the start that was found dead', async () => {
