@@ -177,6 +177,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   readonly http?: HttpApi
   private startedAt = 0
   private ready = false
+  /** Paged once through a bootstrap's view since it started (see checkReady). */
+  private caughtUp = false
   private stopping?: Promise<void>
 
   constructor (libp2p: Libp2p<NodeServices>, config: NodeConfig, members: MemberList, privateKey: PrivateKey, guard: PeerGuard, metrics?: NodeMetrics) {
@@ -298,6 +300,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     await this.stopping
     this.stopping = undefined
     this.ready = false
+    this.caughtUp = false
     // first, so that a port in use fails the start before the node joins
     await this.http?.start()
     const pubsub = this.libp2p.services.pubsub
@@ -713,10 +716,19 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
    * so the mesh itself is checked.
    */
   private checkReady (): void {
-    if (!this.ready && this.role === 'peer' && this.meshPeers() > 0) {
+    if (this.role !== 'peer') {
+      return
+    }
+    if (!this.ready && this.meshPeers() > 0) {
       this.ready = true
-      this.keeper.catchUp()
       this.safeDispatchEvent('ready')
+    }
+    // Once in the membership mesh, this node hears every JOIN sent from now on: a page through a bootstrap's view
+    // then adds all that registered before. Caught up earlier, it missed the nodes joining at about the same time
+    // (their JOINs went out before it could hear them) until their next heartbeat, minutes later in a big swarm.
+    if (!this.caughtUp && this.libp2p.services.pubsub.getMeshPeers(this.membership.topic).length > 0) {
+      this.caughtUp = true
+      this.keeper.catchUp()
     }
   }
 

@@ -30,7 +30,7 @@ export const MAX_CERTIFICATE_BYTES = 1024
 export const SHUTDOWN_WINDOW_MS = 60_000
 /** Heartbeat intervals a sender may declare: receivers time it out by it, so it is bounded both ways. */
 export const MIN_DECLARED_INTERVAL = 100
-export const MAX_DECLARED_INTERVAL = 600_000
+export const MAX_DECLARED_INTERVAL = 3_600_000
 
 /** An announcement that decoded and passed the checks that need no membership knowledge. */
 export interface ReadAnnouncement {

@@ -82,10 +82,6 @@ export class Membership {
   private certificate?: { issuer: PeerId, signature: Uint8Array }
   private seq = 0
   private joined = false
-  /** The last announcement reached bootstraps only: it is said again once a peer node subscribes. */
-  private onlyBootstrapsHeard = false
-  /** When the next heartbeat is due; before the JOIN, Infinity (the JOIN waits for a topic peer however long). */
-  private nextHeartbeatAt = Infinity
   private running = false
   /** When this node last announced itself early (see onSignOfLife). */
   private lastEarlyHeartbeat = 0
@@ -130,8 +126,6 @@ export class Membership {
     this.nonce = randomBytes(NONCE_BYTES)
     this.seq = 0
     this.joined = false
-    this.onlyBootstrapsHeard = false
-    this.nextHeartbeatAt = Infinity
     this.certificate = undefined
     pubsub.topicValidators.set(this.topic, this.validate)
     pubsub.addEventListener('gossipsub:message', this.onMessage)
@@ -316,28 +310,22 @@ export class Membership {
   }
 
   /**
-   * JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. An announcement
-   * that only bootstraps heard (they stay out of the mesh and pass nothing on) is said again as soon as a peer node
-   * subscribes: so the network hears of a new node when it gets its first peer, not at its next heartbeat (in a big
-   * network, a minute later).
+   * JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. A JOIN that only a
+   * bootstrap heard still reaches everyone: bootstraps stay out of the mesh, but gossip what they hear (IHAVE) to a
+   * quarter of their peers at each gossipsub heartbeat, and those pass it on through the mesh. Saying it again once a
+   * peer node subscribes (as this node once did) made every join cost two floods.
    */
   private heartbeat (): void {
     if (!this.running) {
       return
     }
-    const subscribers = this.init.libp2p.services.pubsub.getSubscribers(this.topic)
-    const peerNodeHears = subscribers.some(peer => !this.registrations.isBootstrap(peer))
-    const waiting = this.joined ? this.onlyBootstrapsHeard && !peerNodeHears : subscribers.length === 0
-    if (waiting && Date.now() < this.nextHeartbeatAt) {
+    if (!this.joined && this.init.libp2p.services.pubsub.getSubscribers(this.topic).length === 0) {
       this.scheduleHeartbeat(JOIN_RETRY)
       return
     }
     void this.announce(this.joined ? 'heartbeat' : 'join')
     this.joined = true
-    this.onlyBootstrapsHeard = !peerNodeHears
-    const interval = jitter(this.heartbeatInterval())
-    this.nextHeartbeatAt = Date.now() + interval
-    this.scheduleHeartbeat(this.onlyBootstrapsHeard ? JOIN_RETRY : interval)
+    this.scheduleHeartbeat(jitter(this.heartbeatInterval()))
   }
 
   /**

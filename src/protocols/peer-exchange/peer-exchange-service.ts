@@ -169,8 +169,11 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       const now = Date.now()
       const self: Hearsay = { ...this.describeSelf(), peerId: this.components.peerId, lastSeen: now }
       if (request.offset != null) {
-        const page = this.members.page(request.offset, limit)
-        const nextOffset = page.length === limit ? request.offset + limit : undefined
+        // the first page starts with this node itself, which its view does not hold: one member fewer, so that the
+        // answer stays within the limit the asker decodes with
+        const size = request.offset === 0 ? limit - 1 : limit
+        const page = this.members.page(request.offset, size)
+        const nextOffset = page.length === size ? request.offset + size : undefined
         const peers = request.offset === 0 ? [self, ...page] : page
         return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset }) }
       }
