@@ -215,6 +215,21 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
   }
 
   /**
+   * A member this node held dead was checked by a bootstrap after this node reported it, and answered: alive again.
+   * Without this, a verdict from one failed check (a connection reset on a loaded machine, say) stood until the
+   * member's next heartbeat, an hour away in a big swarm. One that left stays gone. Returns true if it changed state.
+   */
+  revive (peerId: PeerId, now = Date.now()): boolean {
+    const member = this.members.get(peerId.toString())
+    if (member == null || member.state !== 'dead') {
+      return false
+    }
+    member.lastSeen = now
+    this.setState(member, 'alive', now)
+    return true
+  }
+
+  /**
    * The member left gracefully: it said goodbye, announced LEAVE (`seq`: its heartbeats sent before cannot revive
    * it), or deregistered (`nonce`: only that start of it). Returns the member if it changed state.
    */

@@ -101,6 +101,11 @@ export class Membership {
       remember: (peer, multiaddrs) => { this.remember(peer, multiaddrs) },
       check: async (peer) => this.liveness.check(peer),
       declareDead: (peer, why) => { this.declareDead(peer, why) },
+      onVouchedAlive: (peer, bootstrap) => {
+        if (init.members.revive(peer)) {
+          init.log('%p, held dead here, answered %p: alive again', peer, bootstrap)
+        }
+      },
       onLeft: (peer) => { this.onDeregistered(peer) },
       onRefused: init.onRefused,
       certify: async (peer, name, nonce) => issueCertificate(init.privateKey, init.protocolPrefix, peer, name, nonce),
@@ -333,11 +338,14 @@ export class Membership {
    * the same start (nonce) as before. Then the network was split, or this node cut off, and the other side most
    * likely holds this node dead too: a heartbeat now, not at the next interval (tens of seconds in a bigger
    * network), brings it back in their views, and theirs, sent for the same reason, bring them back here. A
-   * restarted member (a new start) is no such sign. At most one per base heartbeat interval.
+   * restarted member (a new start) is no such sign. At most one per heartbeat interval, stretched by the network's
+   * size as the heartbeats themselves are: it only brings the next heartbeat forward, so heartbeats stay within their
+   * budget. (Once per base interval, a swarm of hundreds on a loaded machine, full of false verdicts, flooded itself
+   * with them.)
    */
   private onSignOfLife (peer: PeerId): void {
     const now = Date.now()
-    if (!this.joined || now - this.lastEarlyHeartbeat < this.init.heartbeatInterval) {
+    if (!this.joined || now - this.lastEarlyHeartbeat < this.heartbeatInterval()) {
       return
     }
     this.lastEarlyHeartbeat = now

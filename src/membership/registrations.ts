@@ -32,6 +32,8 @@ export interface RegistrationsInit {
   check: (peer: PeerId) => Promise<boolean>
   /** `peer` was reported dead and did not answer. */
   declareDead: (peer: PeerId, why: string) => void
+  /** A bootstrap checked a peer this node reported dead, and it answered. */
+  onVouchedAlive: (peer: PeerId, bootstrap: PeerId) => void
   /** `peer` deregistered: it left. */
   onLeft: (peer: PeerId) => void
   /** A bootstrap refused this node after it started. */
@@ -119,6 +121,11 @@ export class Registrations {
   reportDead (peer: PeerId): void {
     for (const bootstrap of this.connectedBootstraps()) {
       this.init.libp2p.services.registry.ask(bootstrap, { ...this.request(RegistryRequest.Kind.REPORT_DEAD), subject: peerIdBytes(peer) })
+        .then(({ response }) => {
+          if (response.status === RegistryResponse.Status.ALIVE) {
+            this.init.onVouchedAlive(peer, bootstrap)
+          }
+        })
         .catch(err => { this.init.log('reporting %p to %p failed: %s', peer, bootstrap, err.message) })
     }
   }
