@@ -32,6 +32,8 @@ import type { NodeInit } from './config.js'
  * Remote hosts keep the limits.
  */
 const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
+/** libp2p's default for upgrading a connection, negotiating a stream's protocol and a ping. */
+const LIBP2P_TIMEOUT = 10_000
 
 /**
  * Creates a node of the network: a bootstrap or a peer, one code path for both. The node is started before it is
@@ -75,7 +77,12 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     connectionManager: {
       maxConnections: config.maxConnections,
       allow: LOOPBACK_ALLOW_LIST,
-      dialTimeout: config.requestTimeout
+      dialTimeout: config.requestTimeout,
+      // libp2p's own deadlines (10 s) follow ours when ours are longer: a swarm slowed down for a loaded machine
+      // scales requestTimeout, and an inbound connection or stream that waited 10 s for a busy event loop was reset,
+      // which the peer at the other end took for a death (a 1,000-node swarm then flooded itself with DEAD notices)
+      inboundUpgradeTimeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout),
+      protocolNegotiationTimeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout)
     },
     // banned peers are kept out both ways
     connectionGater: guard.gater(),
@@ -87,7 +94,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     nodeInfo: { name: 'p2p-node', version: VERSION },
     services: {
       identify: identify(),
-      ping: ping(),
+      ping: ping({ timeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout) }),
       // gossipsub() is typed as a plain PubSub; the instance is a GossipSub, whose mesh we read
       pubsub: gossipsub(gossipsubOptions(config, guard)) as (components: GossipSubComponents) => GossipSub,
       status: status({
