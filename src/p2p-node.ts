@@ -712,8 +712,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   }
 
   /**
-   * Runs on gossipsub's graft events and heartbeats. A graft event also fires for grafts that gossipsub refused,
-   * so the mesh itself is checked.
+   * A peer node is ready once in the broadcast mesh, and catches up once in the membership mesh. Runs on gossipsub's
+   * graft events and heartbeats; a graft event also fires for grafts that gossipsub refused, so the meshes
+   * themselves are checked.
    */
   private checkReady (): void {
     if (this.role !== 'peer') {

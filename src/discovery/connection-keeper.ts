@@ -114,10 +114,11 @@ export class ConnectionKeeper {
   }
 
   /**
-   * Pages through the whole view of a connected bootstrap, once this node is in the broadcast mesh. Nodes that
-   * joined at about the same time as this one announced themselves before it could hear them, and the samples of
-   * a peer exchange find the last few of them only slowly (in a swarm of hundreds, minutes): whoever registered
-   * before this catch-up is in it, and whoever registers after is heard announcing itself.
+   * Pages through the whole view of a connected bootstrap, once this node is in the membership topic's mesh (see
+   * P2PNode.checkReady). Nodes that joined at about the same time as this one announced themselves before it could
+   * hear them, and the samples of a peer exchange find the last few of them only slowly (in a swarm of hundreds,
+   * minutes): whoever registered before this catch-up is in it, and whoever registers after is heard announcing
+   * itself.
    */
   catchUp (): void {
     const bootstrap = shuffle(this.init.libp2p.getPeers().filter(peer => this.isBootstrap(peer)))[0]
