@@ -26,14 +26,14 @@ interface RawMessage {
   key?: Uint8Array
 }
 
-/** gossipsub's own send, which takes any RPC: how an attacker's modified client would write to its peers. */
-function sendRaw (attacker: P2PNode, rpc: { messages?: RawMessage[], subscriptions?: Array<{ topic: string, subscribe: boolean }> }, to?: string[]): number {
+/**
+ * gossipsub's own send, which takes any RPC: how an attacker's modified client would write to its peers. Resolves
+ * with the peers it was written to: those connected, with a gossipsub stream open (a new connection has none yet).
+ */
+function sendRaw (attacker: P2PNode, rpc: { messages?: RawMessage[], subscriptions?: Array<{ topic: string, subscribe: boolean }> }, to?: string[]): string[] {
   const pubsub: any = attacker.libp2p.services.pubsub
-  let sent = 0
-  for (const peer of to ?? attacker.libp2p.getPeers().map(String)) {
-    if (pubsub.sendRpc(peer, { subscriptions: [], messages: [], ...rpc }) === true) sent++
-  }
-  return sent
+  return (to ?? attacker.libp2p.getPeers().map(String))
+    .filter(peer => pubsub.sendRpc(peer, { subscriptions: [], messages: [], ...rpc }) === true)
 }
 
 function envelope (text: string, senderName: string): Uint8Array {
@@ -42,9 +42,9 @@ function envelope (text: string, senderName: string): Uint8Array {
 
 /**
  * Broadcasts under `victim`'s peer id and name: signed by the attacker (so the signature does not match the id),
- * or not signed at all. Resolves with the number of peers it was written to.
+ * or not signed at all. Resolves with the peers it was written to.
  */
-export function impersonate (attacker: P2PNode, victim: P2PNode, text: string, signed: boolean): number {
+export function impersonate (attacker: P2PNode, victim: P2PNode, text: string, signed: boolean): string[] {
   const message: RawMessage = {
     from: victim.peerId.toMultihash().bytes,
     data: envelope(text, victim.name),
@@ -77,7 +77,7 @@ export function capture (attacker: P2PNode): void {
 export function replay (attacker: P2PNode, text: string): boolean {
   for (const [raw, message] of captured) {
     if (raw.includes(text)) {
-      return sendRaw(attacker, { messages: [message] }) > 0
+      return sendRaw(attacker, { messages: [message] }).length > 0
     }
   }
   return false
@@ -119,7 +119,7 @@ export async function floodSubscriptions (attacker: P2PNode, target: P2PNode, fr
   let sent = 0
   for (let i = 0; i < frames; i++) {
     const subscriptions = Array.from({ length: perFrame }, () => ({ topic: `/junk/${Buffer.from(randomBytes(12)).toString('hex')}`, subscribe: true }))
-    sent += sendRaw(attacker, { subscriptions }, [target.peerId.toString()])
+    sent += sendRaw(attacker, { subscriptions }, [target.peerId.toString()]).length
   }
   return sent
 }
