@@ -22,6 +22,8 @@ const REBOOTSTRAP_MAX = 10_000
 /** Backoff of redialing a peer that failed: from 2 s, doubling, up to 2 min. */
 const REDIAL_MIN = 2_000
 const REDIAL_MAX = 120_000
+/** Connections a node outside the mesh adds to its target at a time (see widen()). */
+const WIDEN_STEP = 2
 
 export interface ConnectionKeeperInit {
   libp2p: Libp2p
@@ -61,6 +63,8 @@ export class ConnectionKeeper {
   private nextExchangeAt = 0
   private nextBootstrapAt = 0
   private bootstrapBackoff = REBOOTSTRAP_MIN
+  /** Connections wanted beyond targetConnections while this node cannot get into a mesh. */
+  private extra = 0
 
   constructor (init: ConnectionKeeperInit) {
     this.init = init
@@ -87,6 +91,11 @@ export class ConnectionKeeper {
   /** Whether `peer` is a bootstrap: one of this node's list, or a member that says it is one. */
   isBootstrap (peer: PeerId): boolean {
     return this.bootstrapIds.has(peer.toString()) || this.init.members.get(peer)?.role === 'bootstrap'
+  }
+
+  /** Whether this node has fewer peer connections than it wants, and is dialing more. */
+  isShort (): boolean {
+    return this.init.role === 'peer' && this.peerConnections() < this.init.targetConnections + this.extra
   }
 
   /** Connected peers that count towards the target: not bootstraps. */
@@ -130,6 +139,26 @@ export class ConnectionKeeper {
       .catch(err => { this.init.log('catching up with %p failed: %s', bootstrap, err.message) })
   }
 
+  /**
+   * Wants WIDEN_STEP more connections than now: for a node connected to enough peers that still has no mesh peer.
+   * A peer whose gossipsub mesh is full (Dhi) refuses a GRAFT over a connection it did not dial, and a joining node
+   * dials all of its connections; in a big swarm meshes fill up (every join adds D links), so a joining node can
+   * meet only full peers and stay outside the mesh for good. More peers find one with room.
+   */
+  widen (): void {
+    if (this.init.role !== 'peer') {
+      return
+    }
+    this.extra = Math.max(this.extra, this.peerConnections() - this.init.targetConnections) + WIDEN_STEP
+    this.init.log('outside the mesh with %d peer connections: looking for %d more', this.peerConnections(), WIDEN_STEP)
+    this.schedule(0)
+  }
+
+  /** In the mesh: back to targetConnections, keeping the connections it has. */
+  settle (): void {
+    this.extra = 0
+  }
+
   private onConnectionClose (): void {
     this.schedule(100)
   }
@@ -151,10 +180,10 @@ export class ConnectionKeeper {
     if (!this.running) {
       return
     }
-    const { libp2p, role, targetConnections } = this.init
+    const { libp2p, role } = this.init
     const now = Date.now()
     const connected = libp2p.getPeers()
-    const short = role === 'peer' && this.peerConnections() < targetConnections
+    const short = this.isShort()
     const connectedIds = new Set(connected.map(String))
     if ([...this.bootstrapIds].some(id => !connectedIds.has(id))) {
       this.rebootstrap(now, connectedIds)
@@ -234,7 +263,7 @@ export class ConnectionKeeper {
 
   private dialCandidates (now: number): void {
     const { libp2p, members, maxParallelDials, targetConnections } = this.init
-    const wanted = Math.min(targetConnections - this.peerConnections(), maxParallelDials) - this.dialing.size
+    const wanted = Math.min(targetConnections + this.extra - this.peerConnections(), maxParallelDials) - this.dialing.size
     if (wanted <= 0) {
       return
     }

@@ -34,10 +34,23 @@ function node (index: number): P2PNode {
   return found
 }
 
+/** What a node outside the mesh can tell of why: whom it is connected to, and who of them could graft it. */
+function whyNotReady (created: P2PNode): string {
+  const status = created.networkStatus()
+  const pubsub = created.libp2p.services.pubsub
+  const subscribed = new Set(pubsub.getSubscribers(created.topic).map(String))
+  const bootstraps = status.connections - status.peerConnections
+  const peers = created.libp2p.getPeers().map(String)
+  return `${status.peerConnections} peer and ${bootstraps} bootstrap connections, ` +
+    `${peers.filter(peer => subscribed.has(peer)).length} connected peers subscribed, ` +
+    `${peers.filter(peer => pubsub.getScore(peer) < 0).length} scored below 0, ` +
+    `${status.members.alive} members alive in its view, ${status.bans.now} peers banned`
+}
+
 async function waitUntilReady (created: P2PNode, timeout: number): Promise<void> {
   if (created.isReady) return
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`not in the broadcast mesh after ${timeout} ms`)) }, timeout)
+    const timer = setTimeout(() => { reject(new Error(`not in the broadcast mesh after ${timeout} ms (${whyNotReady(created)})`)) }, timeout)
     created.addEventListener('ready', () => { clearTimeout(timer); resolve() }, { once: true })
   })
 }
