@@ -143,13 +143,15 @@ export class ConnectionKeeper {
    * Wants WIDEN_STEP more connections than now: for a node connected to enough peers that still has no mesh peer.
    * A peer whose gossipsub mesh is full (Dhi) refuses a GRAFT over a connection it did not dial, and a joining node
    * dials all of its connections; in a big swarm meshes fill up (every join adds D links), so a joining node can
-   * meet only full peers and stay outside the mesh for good. More peers find one with room.
+   * meet only full peers and stay outside the mesh for good. More peers find one with room; at most twice the
+   * target, since a refusal lasts only gossipsub's prune backoff (1 min) and a mesh with room takes it in then.
    */
   widen (): void {
     if (this.init.role !== 'peer') {
       return
     }
-    this.extra = Math.max(this.extra, this.peerConnections() - this.init.targetConnections) + WIDEN_STEP
+    const { targetConnections } = this.init
+    this.extra = Math.min(Math.max(this.extra, this.peerConnections() - targetConnections) + WIDEN_STEP, Math.max(targetConnections, WIDEN_STEP))
     this.init.log('outside the mesh with %d peer connections: looking for %d more', this.peerConnections(), WIDEN_STEP)
     this.schedule(0)
   }
