@@ -157,10 +157,10 @@ export class Registrations {
     return answer
   }
 
-  /** The name a connected bootstrap has `peer` registered under; `answered` is false if none of them answered. */
+  /** The name a bootstrap has `peer` registered under; `answered` is false if none of them answered. */
   private async askBootstraps (peer: PeerId): Promise<{ name?: string, answered: boolean }> {
     let answered = false
-    for (const bootstrap of this.connectedBootstraps()) {
+    for (const bootstrap of this.bootstrapsToAsk()) {
       try {
         const { response } = await this.init.libp2p.services.registry.ask(bootstrap,
           { ...this.request(RegistryRequest.Kind.LOOKUP), subject: peerIdBytes(peer) }, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT) })
@@ -322,6 +322,19 @@ export class Registrations {
 
   private connectedBootstraps (): PeerId[] {
     return this.init.libp2p.getPeers().filter(peer => this.isBootstrap(peer))
+  }
+
+  /**
+   * The connected bootstraps; with none connected, the live bootstraps of the view, which a request dials. A node
+   * whose own bootstraps all died could otherwise check no sender it has not seen vouched for, and refused their
+   * broadcasts (seen in the several-bootstraps test: a node given only the dead bootstrap missed a broadcast).
+   */
+  private bootstrapsToAsk (): PeerId[] {
+    const connected = this.connectedBootstraps()
+    if (connected.length > 0) {
+      return connected
+    }
+    return this.init.members.live().filter(member => member.role === 'bootstrap' && member.state === 'alive').map(member => member.peerId)
   }
 
   private onConnect (evt: CustomEvent<PeerId>): void {

@@ -220,7 +220,11 @@ describe('several bootstraps, and the death of one', () => {
     await waitForAll(swarm, survivors, node => node.states['bootstrap-1'] === 'dead', 'the first bootstrap is seen dead', 20_000)
 
     await nodes[0].broadcast('after the bootstrap died')
-    await waitFor(() => nodes.slice(1).every(node => node.received().includes('after the bootstrap died')), 'the broadcast reaches every node', 10_000)
+    await waitFor(() => nodes.slice(1).every(node => node.received().includes('after the bootstrap died')), 'the broadcast reaches every node', 10_000).catch(async (err: Error) => {
+      const snapshot = await swarm.snapshot()
+      const missed = nodes.slice(1).filter(node => !node.received().includes('after the bootstrap died'))
+      throw new Error(`${err.message}; missed by ${missed.map(node => { const s = snapshot.get(node.key)!; return `${node.name} (mesh ${s.meshPeers}, peers ${s.peerConnections}, connected to bootstrap-2 ${String(s.connectedTo.includes(second.peerId))}, rejected ${s.rejected})` }).join(', ')}; publisher mesh ${snapshot.get(nodes[0].key)!.meshPeers}`)
+    })
 
     // a new node joins through the dead bootstrap and the live one; another through a plain member
     const late = await swarm.create({ name: 'late', bootstrap: [firstAddress, ...second.multiaddrs] })
