@@ -27,7 +27,7 @@ export interface NodeInit {
   start?: boolean
   /** Prefix of every protocol id and topic; nodes with different prefixes form separate networks. Default: 'p2p-node'. */
   protocolPrefix?: string
-  /** Connections to other peers (not bootstraps) that discovery keeps. Default: 8 (gossipsub's D=6, plus slack). */
+  /** Connections to other peers (not bootstraps) that discovery keeps. Default: 8 (a mesh degree of 4, plus peers for gossip and slack). */
   targetConnections?: number
   /** Dials that discovery runs at once. Default: 2 (dialing everything at once collapses on one host). */
   maxParallelDials?: number

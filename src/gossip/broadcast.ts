@@ -53,6 +53,17 @@ export function seenTtl (replayWindow: number): number {
   return 2 * replayWindow
 }
 
+/**
+ * A peer's mesh degree, in both topics: 4 (3 to 8) instead of gossipsub's 6 (4 to 12). Every mesh peer sends a node
+ * each message once, and on one machine those copies are what a broadcast costs (each one length prefixing, yamux and
+ * Noise on both ends): measured with 50 nodes in one process, 7.4 copies per node per broadcast and 2.0-2.9 ms of CPU
+ * at D=6, against 5.1 copies and 2.0 ms at D=4. Broadcast to 100 nodes in four processes, back-to-back runs: median
+ * 147-190 ms at D=4 against 171-280 ms at D=6, better in each of four pairs. The extra hop it costs is cheaper than
+ * the duplicates it saves; gossip (IHAVE/IWANT) still repairs what a thinner mesh misses. Dscore: of the peers
+ * kept when a mesh is pruned, how many are chosen by score (the rest at random).
+ */
+export const MESH_DEGREE = { D: 4, Dlo: 3, Dhi: 8, Dout: 2, Dscore: 3 }
+
 export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial<GossipsubOpts> {
   const topic = broadcastTopic(config.protocolPrefix)
   const membership = membershipTopic(config.protocolPrefix)
@@ -96,7 +107,7 @@ export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial
     },
     // A bootstrap stays out of the mesh, as the gossipsub v1.1 spec advises for bootstrappers: a mesh built
     // around it is a star, which loses broadcasts and dies with it. It still hears everything through gossip.
-    ...(config.role === 'bootstrap' ? { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, doPX: true } : {})
+    ...(config.role === 'bootstrap' ? { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, doPX: true } : MESH_DEGREE)
   }
 }
 

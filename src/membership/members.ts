@@ -63,7 +63,7 @@ export interface SelfReport extends Omit<Hearsay, 'lastSeen'> {
 
 /**
  * Members per heartbeat interval: past this many, the interval stretches so that the whole network sends about two
- * heartbeats a second, whatever its size. Each one reaches every node about six times (gossipsub's mesh degree), so
+ * heartbeats a second, whatever its size. Each one reaches every node about five times (a copy from each mesh peer), so
  * this budget, not the network's size, sets what heartbeats cost each node (51 idle nodes in one process: 2.2% of a
  * core each at five a second with every connection pinged, 1.3% now). Pings and bootstraps, not heartbeats, find
  * dead members within seconds.

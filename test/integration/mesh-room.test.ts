@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { MESH_DEGREE } from '../../dist/gossip/broadcast.js'
 import { createNode, type P2PNode } from '../../dist/index.js'
 import { waitFor } from '../helpers.ts'
 
@@ -15,7 +16,7 @@ after(async () => { await Promise.all(started.map(async node => node.stop())) })
  * over Dhi, not under Dlo), taking no newcomer into it.
  */
 const setFull = (node: P2PNode, full: boolean): void => {
-  (node.libp2p.services.pubsub as any).opts.Dhi = full ? node.meshPeers() : 12
+  (node.libp2p.services.pubsub as any).opts.Dhi = full ? node.meshPeers() : MESH_DEGREE.Dhi
 }
 
 describe('a joining node that meets only peers with full meshes', () => {
@@ -24,8 +25,8 @@ describe('a joining node that meets only peers with full meshes', () => {
     started.push(bootstrap)
     const peers = await Promise.all(Array.from({ length: PEERS }, async (_, i) => createNode({ name: `peer-${i}`, bootstrap: bootstrap.multiaddrs, targetConnections: FIRST_TARGET })))
     started.push(...peers)
-    // a mesh under gossipsub's Dlo (4) grafts more peers: it would take in the newcomer, full or not
-    await waitFor(() => peers.every(peer => peer.meshPeers() >= 4 && peer.peerConnections() >= FIRST_TARGET && peer.networkStatus().size.size === PEERS + 1), 'the first nodes form a mesh')
+    // a mesh under Dlo grafts more peers: it would take in the newcomer, full or not
+    await waitFor(() => peers.every(peer => peer.meshPeers() >= MESH_DEGREE.Dlo && peer.peerConnections() >= FIRST_TARGET && peer.networkStatus().size.size === PEERS + 1), 'the first nodes form a mesh')
     peers.forEach(peer => { setFull(peer, true) })
 
     const newcomer = await createNode({ name: 'newcomer', bootstrap: bootstrap.multiaddrs, targetConnections: 2 })
