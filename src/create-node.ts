@@ -14,6 +14,7 @@ import { gossipsubOptions } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
 import { NodeMetrics } from './http/metrics.js'
 import { MemberList } from './membership/members.js'
+import { noiseCrypto } from './noise-crypto.js'
 import { P2PNode, type NodeServices } from './p2p-node.js'
 import { PeerGuard } from './protection/peer-guard.js'
 import { goodbye } from './protocols/goodbye/index.js'
@@ -72,7 +73,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       announce: config.announce
     },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: config.maxConnections,
