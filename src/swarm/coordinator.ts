@@ -47,6 +47,8 @@ export interface PatternResult {
   messages: number
   /** Sends the sending node was told failed. */
   failed: number
+  /** Why they failed: each error message, with how many sends it failed. */
+  errors: Record<string, number>
   /** Deliveries expected: one per direct message, one per other live peer node per broadcast. */
   expected: number
   delivered: number
@@ -225,7 +227,7 @@ export class SwarmRun {
     const planned: PlannedMessage[] = []
     for (let round = 0; round < this.options.rounds; round++) planned.push(...planRound(pattern, live, this.random))
     const result: PatternResult = {
-      pattern, phase, messages: planned.length, failed: 0, expected: 0, delivered: 0, duplicates: 0, ratio: 0, latencyMs: summarize([]), durationMs: 0
+      pattern, phase, messages: planned.length, failed: 0, errors: {}, expected: 0, delivered: 0, duplicates: 0, ratio: 0, latencyMs: summarize([]), durationMs: 0
     }
     const trackers = planned.map(message => {
       const tracker: Tracker = {
@@ -244,9 +246,10 @@ export class SwarmRun {
     await inWindows(trackers, SEND_WINDOW, async ({ id, message, tracker }) => {
       try {
         await cluster.send(message.from, message.to, id, this.options.messageBytes)
-      } catch {
+      } catch (err: any) {
         tracker.failed = true
         result.failed++
+        result.errors[err.message] = (result.errors[err.message] ?? 0) + 1
       }
     })
     const settled = performance.now() + this.options.settleTimeout

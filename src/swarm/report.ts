@@ -28,6 +28,12 @@ export function formatReport (report: SwarmReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(row => row[i].length)))
   const format = (row: string[]): string => row.map((cell, i) => i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])).join('  ')
   lines.push(format(header), ...rows.map(format), '')
+  for (const r of report.results) {
+    for (const [error, count] of Object.entries(r.errors)) {
+      lines.push(`${r.phase === 'steady' ? r.pattern : `${r.pattern} (${r.phase})`}: ${count} failed: ${error}`)
+    }
+  }
+  if (report.results.some(r => r.failed > 0)) lines.push('')
   const lost = report.results.reduce((sum, r) => sum + r.expected - r.delivered, 0)
   lines.push(report.error != null
     ? `FAILED: ${report.error}`

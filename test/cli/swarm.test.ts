@@ -102,6 +102,11 @@ describe('the swarm harness', () => {
     const [group] = report.results
     assert.ok(group.delivered < group.expected, 'deliveries were lost')
     assert.ok(group.failed > 0, 'sends to and from the dead nodes failed')
+    // and why: each reason with its count, in the JSON and under the table
+    const reasons = Object.entries(group.errors as Record<string, number>)
+    assert.ok(reasons.length > 0 && reasons.every(([error, count]) => error !== '' && count > 0), JSON.stringify(group.errors))
+    assert.equal(reasons.reduce((sum, [, count]) => sum + count, 0), group.failed)
+    assert.ok(cli.lines.some(line => /^group: \d+ failed: ./.test(line)), cli.lines.join('\n'))
     assert.ok(cli.lines.some(line => /^FAILED: \d+ deliveries lost$/.test(line)), cli.lines.join('\n'))
   })
 
