@@ -9,7 +9,7 @@ import { asCrypto, defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 
 /** Frames up to this size (bytes) are sealed and opened in WebAssembly. */
-export const WASM_FRAME_LIMIT = 3 * 1024
+const WASM_FRAME_LIMIT = 3 * 1024
 
 export const noiseCrypto: ICryptoInterface = {
   ...defaultCrypto,

@@ -1,8 +1,11 @@
 /** The swarm report as a person reads it: timings, then a table with a row per pattern (and phase). */
-import type { SwarmReport } from './coordinator.js'
+import type { PatternResult, SwarmReport } from './coordinator.js'
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 const millis = (ms: number): string => Number.isNaN(ms) ? '-' : ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`
+
+/** A row's name: its pattern, and its phase unless steady. */
+const label = (r: PatternResult): string => r.phase === 'steady' ? r.pattern : `${r.pattern} (${r.phase})`
 
 export function formatReport (report: SwarmReport): string {
   const { timingsMs: t } = report
@@ -15,7 +18,7 @@ export function formatReport (report: SwarmReport): string {
   ]
   const header = ['pattern', 'messages', 'failed', 'delivered', 'expected', 'ratio', 'p50', 'p95', 'max']
   const rows = report.results.map(r => [
-    r.phase === 'steady' ? r.pattern : `${r.pattern} (${r.phase})`,
+    label(r),
     String(r.messages),
     String(r.failed),
     String(r.delivered),
@@ -30,7 +33,7 @@ export function formatReport (report: SwarmReport): string {
   lines.push(format(header), ...rows.map(format), '')
   for (const r of report.results) {
     for (const [error, count] of Object.entries(r.errors)) {
-      lines.push(`${r.phase === 'steady' ? r.pattern : `${r.pattern} (${r.phase})`}: ${count} failed: ${error}`)
+      lines.push(`${label(r)}: ${count} failed: ${error}`)
     }
   }
   if (report.results.some(r => r.failed > 0)) lines.push('')

@@ -12,11 +12,17 @@ after(async () => { await Promise.all(started.map(async node => node.stop())) })
 
 /**
  * gossipsub refuses a GRAFT over a connection it did not dial once its mesh holds Dhi peers, and a joining node
- * dials all its connections. Dhi at the size of a node's broadcast mesh makes that mesh full: kept as it is (not
- * over Dhi, not under Dlo), taking no newcomer into it.
+ * dials all its connections. Dhi at the size of a node's broadcast mesh makes that mesh full, taking no newcomer
+ * into it; Dlo and Dout at 0 keep it as it is: a full node grafting peers to reach Dlo, or outbound peers to reach
+ * Dout, would go over Dhi and prune, and a pruned peer's mesh would have room for the newcomer again. It dials no
+ * one either: gossipsub accepts a GRAFT over a connection it dialed, full or not.
  */
 const setFull = (node: P2PNode, full: boolean): void => {
-  (node.libp2p.services.pubsub as any).opts.Dhi = full ? node.meshPeers() : MESH_DEGREE.Dhi
+  const opts = (node.libp2p.services.pubsub as any).opts
+  opts.Dhi = full ? node.meshPeers() : MESH_DEGREE.Dhi
+  opts.Dlo = full ? 0 : MESH_DEGREE.Dlo
+  opts.Dout = full ? 0 : MESH_DEGREE.Dout;
+  (node as any).keeper.init.targetConnections = full ? 0 : FIRST_TARGET
 }
 
 describe('a joining node that meets only peers with full meshes', () => {
