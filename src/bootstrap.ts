@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The bootstrap node's command line. The runtime check comes first, before libp2p is loaded.
+import { useSmallBufferPool } from './buffer-pool.js'
 import { assertSupportedRuntime } from './cli/runtime-check.js'
 
 assertSupportedRuntime()
+useSmallBufferPool()
 const { runCli } = await import('./cli/main.js')
 process.exit(await runCli('bootstrap', process.argv.slice(2)))

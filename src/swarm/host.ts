@@ -2,12 +2,15 @@
  * A swarm host: a child process of the coordinator running one or many nodes. It creates nodes, sends messages
  * for them when asked, and reports every swarm message its nodes receive. It never outlives the coordinator.
  */
+import { useSmallBufferPool } from '../buffer-pool.js'
 import { createNode, type P2PNode } from '../index.js'
 import { decodePayload, encodePayload, now, type Departure, type HostReply, type HostRequest, type NodeView, type Usage } from './host-protocol.js'
 
 /** Receipts are sent in batches, at most this long after the first one. */
 const FLUSH_MS = 20
 const STOP_DEADLINE = 10_000
+
+useSmallBufferPool()
 
 const nodes = new Map<number, P2PNode>()
 let receipts: Array<[number, number, number]> = []
