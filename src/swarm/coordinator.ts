@@ -119,7 +119,8 @@ function scaledTiming (scale: number): NodeOptions {
     pingInterval: DEFAULTS.pingInterval * scale,
     // a joining node is ready once gossipsub grafts it, at gossipsub's next heartbeat: slower than every 5 s, joins crawl
     gossipHeartbeatInterval: DEFAULTS.gossipHeartbeatInterval * Math.min(scale, 5),
-    peerExchangeInterval: DEFAULTS.peerExchangeInterval * scale,
+    // a node that missed a member finds out at its peer exchanges with a bootstrap (see ConnectionKeeper.isBehind)
+    peerExchangeInterval: DEFAULTS.peerExchangeInterval * Math.min(scale, 5),
     requestTimeout: DEFAULTS.requestTimeout * scale
   }
 }

@@ -5,22 +5,38 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode, type P2PNode } from '../../dist/index.js'
 import { MAX_PEERS_PER_ANSWER } from '../../dist/protocols/peer-exchange/index.js'
+import { waitFor } from '../helpers.ts'
 import type { MemberList } from '../../dist/membership/members.js'
 
 const started: P2PNode[] = []
 after(async () => { await Promise.all(started.map(async node => node.stop())) })
 
+/** A bootstrap that pings no one in the test's time, so that the members put in its view stay alive there. */
+async function quietBootstrap (): Promise<P2PNode> {
+  const bootstrap = await createNode({ role: 'bootstrap', pingInterval: 600_000 })
+  started.push(bootstrap)
+  return bootstrap
+}
+
+/** Puts `count` registered members in the bootstrap's view (their addresses are closed loopback ports); resolves with their names. */
+async function register (bootstrap: P2PNode, count: number, prefix: string): Promise<string[]> {
+  const view = (bootstrap as any).memberList as MemberList
+  const ids = await Promise.all(Array.from({ length: count }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+  ids.forEach((peerId, i) => {
+    view.selfReport({ peerId, name: `${prefix}-${i}`, role: 'peer', multiaddrs: [multiaddr(`/ip4/127.0.0.1/tcp/${i + 1}`)], nonce: 'aa', seq: 0, sentAt: Date.now(), heartbeatInterval: 600_000 }, Date.now(), true)
+  })
+  return ids.map((_, i) => `${prefix}-${i}`)
+}
+
+function missing (node: P2PNode, names: string[]): string[] {
+  const known = new Set(node.members().map(member => member.name))
+  return names.filter(name => !known.has(name))
+}
+
 describe('catching up with a bootstrap', () => {
   it('pages through its whole view, more members than one answer holds', async () => {
-    const bootstrap = await createNode({ role: 'bootstrap' })
-    started.push(bootstrap)
-    // registered members as the bootstrap's view holds them; their addresses are closed loopback ports
-    const view = (bootstrap as any).memberList as MemberList
-    const count = 2 * MAX_PEERS_PER_ANSWER + 5
-    const ids = await Promise.all(Array.from({ length: count }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
-    ids.forEach((peerId, i) => {
-      view.selfReport({ peerId, name: `m-${i}`, role: 'peer', multiaddrs: [multiaddr(`/ip4/127.0.0.1/tcp/${i + 1}`)], nonce: 'aa', seq: 0, sentAt: Date.now(), heartbeatInterval: 60_000 }, Date.now(), true)
-    })
+    const bootstrap = await quietBootstrap()
+    const names = await register(bootstrap, 2 * MAX_PEERS_PER_ANSWER + 5, 'm')
     const node = await createNode({ name: 'late', bootstrap: bootstrap.multiaddrs })
     started.push(node)
 
@@ -28,7 +44,31 @@ describe('catching up with a bootstrap', () => {
     // (the node's own first exchange, a sample, may have added some already)
     await node.libp2p.services.peerExchange.exchangeAll(bootstrap.peerId)
 
-    const names = new Set(node.members().map(member => member.name))
-    assert.deepEqual(ids.map((_, i) => `m-${i}`).filter(name => !names.has(name)), [])
+    assert.deepEqual(missing(node, names), [])
+  })
+
+  it('a node that knows fewer live members than its bootstrap, exchange after exchange, pages through its view', async () => {
+    const bootstrap = await quietBootstrap()
+    const node = await createNode({ name: 'behind', bootstrap: bootstrap.multiaddrs, peerExchangeInterval: 1_000 })
+    started.push(node)
+    const peerExchange = node.libp2p.services.peerExchange
+    const pagings: Array<Promise<number>> = []
+    const exchangeAll = peerExchange.exchangeAll.bind(peerExchange)
+    peerExchange.exchangeAll = async (peer, options) => {
+      const paging = exchangeAll(peer, options)
+      pagings.push(paging)
+      return paging
+    }
+    // its catch-up (a page through the bootstrap's view once it is in the membership mesh) is over
+    await waitFor(() => (node as any).caughtUp === true, 'the node caught up with its bootstrap')
+    await Promise.allSettled(pagings)
+    const before = pagings.length
+
+    // members whose JOINs the node never heard: four answers' worth, which random samples alone take some 45
+    // exchanges to find every one of
+    const names = await register(bootstrap, 4 * MAX_PEERS_PER_ANSWER, 'unheard')
+
+    await waitFor(() => missing(node, names).length === 0, 'the node knows every member of the bootstrap\'s view')
+    assert.ok(pagings.length > before, 'it paged through the view')
   })
 })

@@ -168,5 +168,5 @@ export function footprint (node: P2PNode): { topics: number, heapUsed: number } 
  */
 export async function exchangePeers (stranger: P2PNode, member: P2PNode): Promise<number> {
   await stranger.libp2p.services.peerExchange.exchange(member.peerId)
-  return member.libp2p.services.peerExchange.exchange(stranger.peerId)
+  return (await member.libp2p.services.peerExchange.exchange(stranger.peerId)).added
 }

@@ -53,3 +53,4 @@ export function peerExchange (init: PeerExchangeInit): (components: PeerExchange
 }
 
 export { PeerExchangeService }
+export type { ExchangeResult } from './peer-exchange-service.js'

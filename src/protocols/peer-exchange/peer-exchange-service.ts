@@ -70,10 +70,12 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   }
 
   /**
-   * Asks `peer` for the peers it knows, and records them. Resolves with the number of peers new to this node.
+   * Asks `peer` for the peers it knows, and records them. Resolves with the number of peers new to this node, and
+   * the number of live members `peer` knows (itself included), if it said.
    */
-  async exchange (peer: PeerId, options: { signal?: AbortSignal, findName?: string } = {}): Promise<number> {
-    return (await this.ask(peer, options)).added
+  async exchange (peer: PeerId, options: { signal?: AbortSignal, findName?: string } = {}): Promise<ExchangeResult> {
+    const { added, liveMembers } = await this.ask(peer, options)
+    return { added, liveMembers }
   }
 
   /** Pages through every live member `peer` knows, recording them all. Resolves with the number new to this node. */
@@ -88,7 +90,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     return added
   }
 
-  private async ask (peer: PeerId, options: { signal?: AbortSignal, findName?: string, offset?: number }): Promise<{ added: number, nextOffset?: number }> {
+  private async ask (peer: PeerId, options: { signal?: AbortSignal, findName?: string, offset?: number }): Promise<ExchangeResult & { nextOffset?: number }> {
     const signal = options.signal ?? AbortSignal.timeout(this.timeout)
     const self = this.describeSelf()
     const request = PeerExchangeRequest.encode({
@@ -118,6 +120,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       this.log('ignored the %d peers %p gave: it is not in this node\'s view', response.peers.length, peer)
       return { added: 0, nextOffset: response.nextOffset }
     }
+    const { nextOffset, liveMembers } = response
     let added = 0
     const now = Date.now()
     for (const record of response.peers) {
@@ -131,7 +134,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       }
     }
     this.log.trace('%p gave %d peers, %d new', peer, response.peers.length, added)
-    return { added, nextOffset: response.nextOffset }
+    return { added, nextOffset, liveMembers }
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
@@ -167,6 +170,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       }
       const limit = Math.min(request.limit === 0 ? MAX_PEERS_PER_ANSWER : request.limit, MAX_PEERS_PER_ANSWER)
       const now = Date.now()
+      const liveMembers = this.members.live().length + 1
       const self: Hearsay = { ...this.describeSelf(), peerId: this.components.peerId, lastSeen: now }
       if (request.offset != null) {
         // the first page starts with this node itself, which its view does not hold: one member fewer, so that the
@@ -175,16 +179,23 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
         const page = this.members.page(request.offset, size)
         const nextOffset = page.length === size ? request.offset + size : undefined
         const peers = request.offset === 0 ? [self, ...page] : page
-        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset }) }
+        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset, liveMembers }) }
       }
       const peers = [self, ...this.members.sample(limit - 1, asker)]
       const wanted = request.findName == null ? undefined : this.members.findByName(request.findName)
       if (wanted != null && !peers.some(peer => peer.peerId.equals(wanted.peerId))) {
         peers[peers.length === limit ? limit - 1 : peers.length] = wanted
       }
-      return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)) }) }
+      return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), liveMembers }) }
     })
   }
+}
+
+export interface ExchangeResult {
+  /** Peers new to this node. */
+  added: number
+  /** The live members the answering node knows, itself included, if it said. */
+  liveMembers?: number
 }
 
 const STATE_TO_WIRE: Record<MemberState, WireState> = { alive: WireState.ALIVE, suspect: WireState.SUSPECT, dead: WireState.DEAD, left: WireState.LEFT }

@@ -327,6 +327,7 @@ export interface PeerExchangeResponse {
   peers: PeerRecord[]
   error?: string
   nextOffset?: number
+  liveMembers?: number
 }
 
 export namespace PeerExchangeResponse {
@@ -379,6 +380,11 @@ export namespace PeerExchangeResponse {
           w.uint32(obj.nextOffset)
         }
 
+        if (obj.liveMembers != null) {
+          w.uint32(40)
+          w.uint32(obj.liveMembers)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -414,6 +420,10 @@ export namespace PeerExchangeResponse {
             }
             case 4: {
               obj.nextOffset = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.liveMembers = reader.uint32()
               break
             }
             default: {
