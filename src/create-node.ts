@@ -10,7 +10,7 @@ import { createLibp2p } from 'libp2p'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { peerIdsOf, resolveConfig } from './config.js'
-import { gossipsubOptions } from './gossip/broadcast.js'
+import { gossipsubOptions, seenTtl } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
 import { NodeMetrics } from './http/metrics.js'
 import { MemberList } from './membership/members.js'
@@ -109,6 +109,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
         guard,
         timeout: config.requestTimeout,
         members,
+        settleAge: seenTtl(config.replayWindow),
         knows: peer => members.get(peer) != null || bootstrapIds.has(peer.toString()),
         describeSelf: () => ({ name: self().name, role: config.role, multiaddrs: self().libp2p.getMultiaddrs() })
       }),

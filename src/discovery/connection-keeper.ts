@@ -65,8 +65,8 @@ export class ConnectionKeeper {
   private bootstrapBackoff = REBOOTSTRAP_MIN
   /** Connections wanted beyond targetConnections while this node cannot get into a mesh. */
   private extra = 0
-  /** Since when the bootstraps asked have known more live members than this node (see isBehind). */
-  private behindSince?: number
+  /** When this node last paged through a bootstrap's view for being behind it (see isBehind). */
+  private lastSyncAt = 0
 
   constructor (init: ConnectionKeeperInit) {
     this.init = init
@@ -224,7 +224,7 @@ export class ConnectionKeeper {
 
   /**
    * Asks one connected bootstrap and one other connected node for peers; one exchange round at a time. A bootstrap
-   * that has known more live members than this node for half a peer exchange interval or longer is paged through.
+   * that knows more settled members than this node knows members at all is paged through.
    */
   private exchange (connected: PeerId[], short: boolean): void {
     if (this.exchanging) {
@@ -245,7 +245,7 @@ export class ConnectionKeeper {
           if (result.value.added > 0) {
             this.nextExchangeAt = Math.min(this.nextExchangeAt, Date.now() + HUNGRY_EXCHANGE_INTERVAL)
           }
-          if (asked[i] === bootstrap && this.isBehind(result.value.liveMembers)) {
+          if (asked[i] === bootstrap && this.isBehind(result.value.settledMembers)) {
             await this.syncWith(bootstrap)
           }
         }
@@ -255,22 +255,20 @@ export class ConnectionKeeper {
   }
 
   /**
-   * Whether a bootstrap that knows `liveMembers` (itself included) has known more than this node for long enough
-   * that the missing ones are not just on their way. A member whose JOIN this node missed (it came while this node
-   * was still catching up, or too late for gossipsub to take it) is otherwise heard of only by its next heartbeat,
-   * which a big network stretches to many minutes, or by chance in a random sample: in a swarm of 1,000, a quarter
-   * of the nodes still missed a few members after 11 minutes.
+   * Whether a bootstrap that knows `settledMembers` (members it has known longer than an announcement may take to
+   * arrive, itself included) knows some this node missed, at most once per half peer exchange interval. A member
+   * whose JOIN this node missed (it came while this node was still catching up, or too late for gossipsub to take
+   * it) is otherwise heard of only by its next heartbeat, which a big network stretches to many minutes, or by
+   * chance in a random sample: in a swarm of 1,000, a quarter of the nodes still missed a few members 11 minutes
+   * after the last join. Counting every live member instead, a node was behind its bootstrap all through the joins
+   * (the bootstrap hears of each new member first) and paged through its view for nothing.
    */
-  private isBehind (liveMembers: number | undefined, now = Date.now()): boolean {
-    if (liveMembers == null || liveMembers <= this.init.members.live().length + 1) {
-      this.behindSince = undefined
+  private isBehind (settledMembers: number | undefined, now = Date.now()): boolean {
+    if (settledMembers == null || settledMembers <= this.init.members.live().length + 1 ||
+      now - this.lastSyncAt < this.init.peerExchangeInterval / 2) {
       return false
     }
-    this.behindSince ??= now
-    if (now - this.behindSince < this.init.peerExchangeInterval / 2) {
-      return false
-    }
-    this.behindSince = undefined
+    this.lastSyncAt = now
     return true
   }
 

@@ -36,6 +36,11 @@ export interface PeerExchangeInit {
   knows: (peer: PeerId) => boolean
   /** What this node tells the peers it asks about itself. */
   describeSelf: () => SelfDescription
+  /**
+   * How long an announcement may take to reach every node (gossipsub's seen TTL: an older one is refused). A member
+   * known for longer is settled: a node that has not heard of it by then never will by its JOIN.
+   */
+  settleAge: number
   /** Limits each peer's requests (requestsPerSecond) and counts its malformed ones. */
   guard: PeerGuard
 }

@@ -29,6 +29,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private readonly members: MemberList
   private readonly knows: PeerExchangeInit['knows']
   private readonly timeout: number
+  private readonly settleAge: number
   private readonly describeSelf: PeerExchangeInit['describeSelf']
   private readonly guard: PeerGuard
   /** Exchanges past MAX_STREAMS in flight to one peer wait here for a stream to close. */
@@ -43,6 +44,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     this.members = init.members
     this.knows = init.knows
     this.timeout = init.timeout
+    this.settleAge = init.settleAge
     this.guard = init.guard
     this.describeSelf = init.describeSelf
     this.log = components.logger.forComponent('p2p-node:peer-exchange')
@@ -71,11 +73,11 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
 
   /**
    * Asks `peer` for the peers it knows, and records them. Resolves with the number of peers new to this node, and
-   * the number of live members `peer` knows (itself included), if it said.
+   * the number of settled live members `peer` knows (itself included), if it said.
    */
   async exchange (peer: PeerId, options: { signal?: AbortSignal, findName?: string } = {}): Promise<ExchangeResult> {
-    const { added, liveMembers } = await this.ask(peer, options)
-    return { added, liveMembers }
+    const { added, settledMembers } = await this.ask(peer, options)
+    return { added, settledMembers }
   }
 
   /** Pages through every live member `peer` knows, recording them all. Resolves with the number new to this node. */
@@ -120,7 +122,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       this.log('ignored the %d peers %p gave: it is not in this node\'s view', response.peers.length, peer)
       return { added: 0, nextOffset: response.nextOffset }
     }
-    const { nextOffset, liveMembers } = response
+    const { nextOffset, settledMembers } = response
     let added = 0
     const now = Date.now()
     for (const record of response.peers) {
@@ -134,7 +136,16 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       }
     }
     this.log.trace('%p gave %d peers, %d new', peer, response.peers.length, added)
-    return { added, nextOffset, liveMembers }
+    return { added, nextOffset, settledMembers }
+  }
+
+  /** Live members known for longer than settleAge, this node included. */
+  private settledMembers (now: number): number {
+    let settled = 1
+    for (const member of this.members.live()) {
+      if (now - member.firstSeen > this.settleAge) settled++
+    }
+    return settled
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
@@ -170,7 +181,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       }
       const limit = Math.min(request.limit === 0 ? MAX_PEERS_PER_ANSWER : request.limit, MAX_PEERS_PER_ANSWER)
       const now = Date.now()
-      const liveMembers = this.members.live().length + 1
+      const settledMembers = this.settledMembers(now)
       const self: Hearsay = { ...this.describeSelf(), peerId: this.components.peerId, lastSeen: now }
       if (request.offset != null) {
         // the first page starts with this node itself, which its view does not hold: one member fewer, so that the
@@ -179,14 +190,14 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
         const page = this.members.page(request.offset, size)
         const nextOffset = page.length === size ? request.offset + size : undefined
         const peers = request.offset === 0 ? [self, ...page] : page
-        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset, liveMembers }) }
+        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset, settledMembers }) }
       }
       const peers = [self, ...this.members.sample(limit - 1, asker)]
       const wanted = request.findName == null ? undefined : this.members.findByName(request.findName)
       if (wanted != null && !peers.some(peer => peer.peerId.equals(wanted.peerId))) {
         peers[peers.length === limit ? limit - 1 : peers.length] = wanted
       }
-      return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), liveMembers }) }
+      return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), settledMembers }) }
     })
   }
 }
@@ -194,8 +205,8 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
 export interface ExchangeResult {
   /** Peers new to this node. */
   added: number
-  /** The live members the answering node knows, itself included, if it said. */
-  liveMembers?: number
+  /** The live members the answering node has known for longer than its settle age, itself included, if it said. */
+  settledMembers?: number
 }
 
 const STATE_TO_WIRE: Record<MemberState, WireState> = { alive: WireState.ALIVE, suspect: WireState.SUSPECT, dead: WireState.DEAD, left: WireState.LEFT }

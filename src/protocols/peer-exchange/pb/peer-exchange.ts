@@ -327,7 +327,7 @@ export interface PeerExchangeResponse {
   peers: PeerRecord[]
   error?: string
   nextOffset?: number
-  liveMembers?: number
+  settledMembers?: number
 }
 
 export namespace PeerExchangeResponse {
@@ -380,9 +380,9 @@ export namespace PeerExchangeResponse {
           w.uint32(obj.nextOffset)
         }
 
-        if (obj.liveMembers != null) {
+        if (obj.settledMembers != null) {
           w.uint32(40)
-          w.uint32(obj.liveMembers)
+          w.uint32(obj.settledMembers)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -423,7 +423,7 @@ export namespace PeerExchangeResponse {
               break
             }
             case 5: {
-              obj.liveMembers = reader.uint32()
+              obj.settledMembers = reader.uint32()
               break
             }
             default: {
