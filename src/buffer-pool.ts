@@ -5,7 +5,7 @@
  * such 64 KiB slabs: 160 MB of its 390 MB heap. With 8 KiB slabs they held 58 MB, and the process's RSS fell by
  * 80 to 95 MB.
  */
-export const BUFFER_POOL_SIZE = 8 * 1024
+const BUFFER_POOL_SIZE = 8 * 1024
 
 /** Sets the slab size for this process: the node and bootstrap commands and the swarm's host processes call it first. */
 export function useSmallBufferPool (): void {

@@ -70,8 +70,8 @@ export class SenderCheck {
    * The name `peer` is a live member under: from the view if a bootstrap vouched for it there, else from the
    * bootstraps (whose answers are cached); undefined if it is none. A member this node holds gone is asked about
    * too: a verdict of this node's own (a missed heartbeat, failed pings on a busy machine) may be false, and its
-   * message is proof of life; the bootstraps no longer know a member that left or that they found dead. A 300-node
-   * swarm lost a group message that way.
+   * message is proof of life; the bootstraps no longer know a member that left or that they found dead. (A 300-node
+   * swarm refused one group message as from "not a live member": a false verdict here is one way to get there.)
    */
   private async memberName (peer: PeerId): Promise<string | undefined> {
     const member = this.init.members.get(peer)
