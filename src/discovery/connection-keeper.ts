@@ -9,8 +9,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 const BUSY_TICK = 500
 const IDLE_TICK = 5_000
 /**
- * While short of connections, or while answers still bring news, a node asks for more peers this often (ms),
- * rather than every peerExchangeInterval.
+ * While short of connections, or while answers still bring news and it has not yet caught up with a bootstrap's
+ * view, a node asks for more peers this often (ms), rather than every peerExchangeInterval.
  */
 const HUNGRY_EXCHANGE_INTERVAL = 2_000
 /**
@@ -67,6 +67,8 @@ export class ConnectionKeeper {
   private extra = 0
   /** When this node last paged through a bootstrap's view for being behind it (see isBehind). */
   private lastSyncAt = 0
+  /** Whether this node has paged through a bootstrap's whole view (see catchUp). */
+  private caughtUp = false
 
   constructor (init: ConnectionKeeperInit) {
     this.init = init
@@ -137,7 +139,10 @@ export class ConnectionKeeper {
       return
     }
     this.init.peerExchange.exchangeAll(bootstrap)
-      .then(added => { this.init.log('caught up with %p: %d peers new to this node', bootstrap, added) })
+      .then(added => {
+        this.caughtUp = true
+        this.init.log('caught up with %p: %d peers new to this node', bootstrap, added)
+      })
       .catch(err => { this.init.log('catching up with %p failed: %s', bootstrap, err.message) })
   }
 
@@ -242,7 +247,10 @@ export class ConnectionKeeper {
             this.init.log('peer exchange failed: %s', result.reason?.message)
             continue
           }
-          if (result.value.added > 0) {
+          // Caught up, a node hears of new members by their JOINs, and of missed ones by isBehind. In a swarm of 700
+          // still growing, every random sample held a member whose JOIN had not arrived yet, so every node asked
+          // every 2 s: the bootstrap spent nearly half its CPU answering, and the JOINs came later still.
+          if (result.value.added > 0 && !this.caughtUp) {
             this.nextExchangeAt = Math.min(this.nextExchangeAt, Date.now() + HUNGRY_EXCHANGE_INTERVAL)
           }
           if (asked[i] === bootstrap && this.isBehind(result.value.settledMembers)) {

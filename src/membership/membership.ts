@@ -85,6 +85,8 @@ export class Membership {
   private running = false
   /** When this node last announced itself early (see onSignOfLife). */
   private lastEarlyHeartbeat = 0
+  /** When the last JOIN or heartbeat went out. */
+  private lastAnnouncedAt = 0
   private heartbeatTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
 
@@ -309,18 +311,20 @@ export class Membership {
     return stretchedInterval(this.init.heartbeatInterval, this.init.members.live().length)
   }
 
-  private scheduleHeartbeat (delay: number): void {
+  private scheduleHeartbeat (delay: number, early = false): void {
     clearTimeout(this.heartbeatTimer)
-    this.heartbeatTimer = setTimeout(() => { this.heartbeat() }, delay)
+    this.heartbeatTimer = setTimeout(() => { this.heartbeat(early) }, delay)
   }
 
   /**
    * JOIN once the node has a topic peer to hear it, then a heartbeat every interval, with jitter. A JOIN that only a
    * bootstrap heard still reaches everyone: bootstraps stay out of the mesh, but gossip what they hear (IHAVE) to a
    * quarter of their peers at each gossipsub heartbeat, and those pass it on through the mesh. Saying it again once a
-   * peer node subscribes (as this node once did) made every join cost two floods.
+   * peer node subscribes (as this node once did) made every join cost two floods. The interval is the one for the
+   * view's size when the timer fires: a node JOINs knowing few members, and timed by the view it had then, its
+   * first heartbeat came at a small network's pace (in a swarm of 700 joining, as many heartbeats as JOINs).
    */
-  private heartbeat (): void {
+  private heartbeat (early = false): void {
     if (!this.running) {
       return
     }
@@ -328,9 +332,17 @@ export class Membership {
       this.scheduleHeartbeat(JOIN_RETRY)
       return
     }
+    const interval = this.heartbeatInterval()
+    const elapsed = Date.now() - this.lastAnnouncedAt
+    if (this.joined && !early && elapsed < 0.8 * interval) {
+      // jitter() is at least 0.8 times its argument, so this waits, and then the heartbeat is due
+      this.scheduleHeartbeat(jitter(interval) - elapsed)
+      return
+    }
     void this.announce(this.joined ? 'heartbeat' : 'join')
     this.joined = true
-    this.scheduleHeartbeat(jitter(this.heartbeatInterval()))
+    this.lastAnnouncedAt = Date.now()
+    this.scheduleHeartbeat(jitter(interval))
   }
 
   /**
@@ -350,7 +362,7 @@ export class Membership {
     }
     this.lastEarlyHeartbeat = now
     this.init.log('%p, held dead, was alive all along: announcing this node now', peer)
-    this.scheduleHeartbeat(0)
+    this.scheduleHeartbeat(0, true)
   }
 
   private sweep (): void {

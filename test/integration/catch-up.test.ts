@@ -74,4 +74,28 @@ describe('catching up with a bootstrap', () => {
     await waitFor(() => missing(node, names).length === 0, 'the node knows every member of the bootstrap\'s view')
     assert.ok(pagings.length > before, 'it paged through the view')
   })
+
+  it('once caught up, a node paces its heartbeats by the whole view, not by the few members it knew at its JOIN', async () => {
+    const bootstrap = await quietBootstrap()
+    // 257 members: a heartbeat every 26 base intervals (7.8 s), where the view at JOIN time gives at most 7 (2.1 s)
+    await register(bootstrap, 4 * MAX_PEERS_PER_ANSWER, 'm')
+    const node = await createNode({ name: 'paced', bootstrap: bootstrap.multiaddrs, heartbeatInterval: 300, start: false })
+    started.push(node)
+    const announced: Array<{ kind: string, at: number }> = []
+    const membership = node.membership as any
+    const announce = membership.announce.bind(membership)
+    membership.announce = async (kind: string, extra?: object) => {
+      announced.push({ kind, at: Date.now() })
+      return announce(kind, extra)
+    }
+    await node.start()
+    await waitFor(() => (node as any).keeper.caughtUp === true, 'the node paged through its bootstrap\'s view')
+    const joinedAt = announced.find(a => a.kind === 'join')?.at
+    assert.ok(joinedAt != null)
+    // an observation window, not a synchronisation: in it, a node sent its first heartbeat at the pace of the view
+    // it had at its JOIN
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, joinedAt + 4_000 - Date.now())))
+
+    assert.deepEqual(announced.filter(a => a.at - joinedAt < 4_000).map(a => a.kind), ['join'])
+  })
 })

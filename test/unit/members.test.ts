@@ -153,4 +153,20 @@ describe('the membership view', () => {
     assert.equal(sample[0].name, 'm-0')
     assert.equal(new Set(sample.map(m => m.name)).size, 10)
   })
+
+  it('pages through every member in peer id order, members added and forgotten since included', async () => {
+    const { list } = await setup()
+    const peers = await Promise.all(Array.from({ length: 25 }, peer))
+    peers.forEach((p, i) => list.selfReport(report(p, { name: `m-${i}` }), T))
+    const pages = (): string[] => [0, 10, 20].flatMap(offset => list.page(offset, 10).map(m => m.peerId.toString()))
+    assert.deepEqual(pages(), peers.map(String).sort())
+    const late = await peer()
+    list.selfReport(report(late, { name: 'late' }), T)
+    assert.deepEqual(pages(), [...peers, late].map(String).sort())
+    list.markLeft(peers[3], 0, T)
+    list.sweep(T + 1) // gone, but listed for two dead timeouts
+    assert.equal(pages().length, 26)
+    list.sweep(T + 2 * 6000 + 1)
+    assert.deepEqual(pages(), [...peers.filter(p => p !== peers[3]), late].map(String).sort())
+  })
 })
