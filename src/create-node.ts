@@ -14,6 +14,7 @@ import { gossipsubOptions, seenTtl } from './gossip/broadcast.js'
 import { loadOrCreateKey } from './identity.js'
 import { NodeMetrics } from './http/metrics.js'
 import { MemberList } from './membership/members.js'
+import { pingStreamLifetime } from './membership/ping-channels.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { P2PNode, type NodeServices } from './p2p-node.js'
 import { PeerGuard } from './protection/peer-guard.js'
@@ -95,7 +96,13 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     nodeInfo: { name: 'p2p-node', version: VERSION },
     services: {
       identify: identify(),
-      ping: ping({ timeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout) }),
+      // our liveness checks ping on one stream per peer (PingChannels), which this timeout resets: it must outlive
+      // many pings. Room for a second stream while a channel is replaced (each way, and both peers pinging)
+      ping: ping({
+        timeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout, pingStreamLifetime(config.pingInterval)),
+        maxOutboundStreams: 2,
+        maxInboundStreams: 4
+      }),
       // gossipsub() is typed as a plain PubSub; the instance is a GossipSub, whose mesh we read
       pubsub: gossipsub(gossipsubOptions(config, guard)) as (components: GossipSubComponents) => GossipSub,
       status: status({

@@ -1,4 +1,5 @@
 import { jitter } from '../random.js'
+import { PingChannels } from './ping-channels.js'
 import type { MemberList } from './members.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
@@ -52,6 +53,7 @@ export class Liveness {
   private readonly init: LivenessInit
   private readonly peers = new Map<string, PeerLiveness>()
   private readonly checks = new Map<string, Promise<boolean>>()
+  private readonly channels: PingChannels
   /** A node that pings rarely (a big swarm on one machine, a slow link) gives each ping longer to come back. */
   private readonly pingTimeout: number
   private controller = new AbortController()
@@ -60,6 +62,7 @@ export class Liveness {
   constructor (init: LivenessInit) {
     this.init = init
     this.pingTimeout = Math.max(PING_TIMEOUT, init.pingInterval / 2)
+    this.channels = new PingChannels(init.pingInterval)
     this.onDisconnect = this.onDisconnect.bind(this)
     this.onForwarded = this.onForwarded.bind(this)
   }
@@ -77,6 +80,7 @@ export class Liveness {
     clearInterval(this.timer)
     this.controller.abort()
     this.peers.clear()
+    this.channels.closeAll()
   }
 
   /** When `peer` last answered a ping, or 0. */
@@ -85,8 +89,8 @@ export class Liveness {
   }
 
   /**
-   * Pings `peer`, dialing it if need be: true if it answered within the ping timeout. Checks of one peer that overlap
-   * share one ping.
+   * Pings `peer`, on its ping channel if connected, else dialing it: true if it answered within the ping timeout.
+   * Checks of one peer that overlap share one ping.
    */
   async check (peer: PeerId): Promise<boolean> {
     const key = peer.toString()
@@ -101,7 +105,12 @@ export class Liveness {
   private async ping (peer: PeerId): Promise<boolean> {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.pingTimeout)])
     try {
-      await this.init.libp2p.services.ping.ping(peer, { signal })
+      const connection = this.init.libp2p.getConnections(peer).find(c => c.status === 'open')
+      if (connection != null) {
+        await this.channels.ping(connection, signal)
+      } else {
+        await this.init.libp2p.services.ping.ping(peer, { signal })
+      }
       this.init.members.seen(peer)
       return true
     } catch (err: any) {
@@ -143,6 +152,7 @@ export class Liveness {
         this.peers.delete(key)
       }
     }
+    this.channels.retain(watched ?? connected)
   }
 
   private pingConnected (peer: PeerId, state: PeerLiveness): void {
