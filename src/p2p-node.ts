@@ -238,6 +238,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     })
     this.senderCheck = new SenderCheck({
       members,
+      checkCertificate: async (member) => this.membership.checkCertificate(member),
       lookUp: async (peer) => this.membership.registrations.lookUp(peer),
       replayWindow: config.replayWindow
     })

@@ -30,10 +30,21 @@ export interface Member {
   seq: number
   /** Sender clock of its latest announcement: a different nonce is a restart only if it is newer. */
   sentAt: number
-  /** The heartbeat interval it declared, which it is timed out by; 0 until this node hears it (see intervalOf). */
+  /** The heartbeat interval it declared, which it is timed out by (see intervalOf); 0 until this node hears it. */
   heartbeatInterval: number
   /** The start (nonce) whose name a bootstrap vouched for, by certificate, registration or lookup; '' if none. */
   verifiedNonce: string
+  /**
+   * A certificate of its name for its current start (see certificate.ts), passed on in peer exchange: from its own
+   * announcement or registration, or as a teller gave it, unchecked until its name is needed (see SenderCheck).
+   */
+  certificate?: Certificate
+}
+
+/** A bootstrap's signature of a member's name for one start of it, and who signed it. */
+export interface Certificate {
+  issuer: PeerId
+  signature: Uint8Array
 }
 
 /** What discovery tells of a peer: second-hand, unsigned. */
@@ -49,6 +60,8 @@ export interface Hearsay {
   seq?: number
   /** The heartbeat interval it declared, if the teller heard it. */
   heartbeatInterval?: number
+  /** The certificate of its name for that start, if the teller has one. */
+  certificate?: Certificate
 }
 
 /** What a member says of itself in a signed announcement, or when it registers. */
@@ -156,6 +169,9 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       // nothing signed from it yet: what discovery says is all there is
       Object.assign(member, { name: peer.name, role: peer.role, multiaddrs: peer.multiaddrs })
     }
+    if (member.certificate == null && peer.certificate != null && peer.nonce === member.nonce && peer.name === member.name) {
+      member.certificate = peer.certificate
+    }
     this.setState(member, 'alive', now)
     return false
   }
@@ -180,6 +196,9 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       return false
     }
     const restarted = member.nonce !== '' && member.nonce !== report.nonce
+    if (member.nonce !== report.nonce) {
+      member.certificate = undefined // it was for another start
+    }
     Object.assign(member, {
       name: report.name,
       role: report.role,
@@ -199,11 +218,15 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
     return true
   }
 
-  /** A bootstrap vouched for the name of `peerId`'s start `nonce`: its messages need no lookup. */
-  markVerified (peerId: PeerId, nonce: string): void {
+  /**
+   * A bootstrap vouched for the name of `peerId`'s start `nonce`: its messages need no lookup. With the certificate
+   * that showed it, kept to pass on.
+   */
+  markVerified (peerId: PeerId, nonce: string, certificate?: Certificate): void {
     const member = this.members.get(peerId.toString())
     if (member != null && member.nonce === nonce) {
       member.verifiedNonce = nonce
+      member.certificate = certificate ?? member.certificate
     }
   }
 
@@ -354,7 +377,8 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
       seq: peer.seq ?? 0,
       sentAt: 0,
       heartbeatInterval: peer.heartbeatInterval ?? 0,
-      verifiedNonce: ''
+      verifiedNonce: '',
+      certificate: peer.nonce != null ? peer.certificate : undefined
     }
     this.members.set(peer.peerId.toString(), member)
     this.pageOrder = undefined
@@ -403,12 +427,16 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
   }
 
   /**
-   * A declared interval, or (0) what a member of a network this size declares: one heard of only second-hand, or
-   * by its registration, is timed out at the network's pace. Timed out by the base interval, such a member would
-   * look dead long before its first heartbeat, which in a network of 100 comes only every 10 base intervals.
+   * The interval a member is timed out by: the one it declared (0 if unknown), but never less than what a member
+   * of a network this size declares. One heard of only second-hand, or by its registration, is timed out at the
+   * network's pace: timed out by the base interval, it would look dead long before its first heartbeat, which in a
+   * network of 100 comes only every 10 base intervals. And a member declares the interval of the view it has when it
+   * announces: one that JOINed knowing few members declared a short one, then caught up and waits the whole
+   * network's interval for its next heartbeat. Timed out by what it declared, it looked dead to everyone meanwhile
+   * (100 nodes joining: a few members held dead by a third of the network each, then as many early heartbeats).
    */
   private intervalOf (heartbeatInterval: number): number {
-    return heartbeatInterval > 0 ? heartbeatInterval : this.expectedInterval
+    return Math.max(heartbeatInterval, this.expectedInterval)
   }
 }
 

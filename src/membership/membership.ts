@@ -470,6 +470,26 @@ export class Membership {
   }
 
   /**
+   * Whether the certificate `member` was heard of with (passed on by peer exchange, unchecked) vouches for its name
+   * for its current start, by an issuer this node trusts: if so it is verified, as by its own announcement. A
+   * certificate that fails is dropped, so it is checked once.
+   */
+  async checkCertificate (member: Member): Promise<boolean> {
+    const { certificate, nonce, name, peerId } = member
+    if (certificate == null || nonce === '' || !this.trustsIssuer(certificate.issuer, peerId)) {
+      return false
+    }
+    if (!await verifyCertificate(certificate.issuer, certificate.signature, this.init.protocolPrefix, peerId, name, fromHex(nonce, 'base16'))) {
+      if (member.certificate === certificate) {
+        member.certificate = undefined
+      }
+      return false
+    }
+    this.init.members.markVerified(peerId, nonce)
+    return isVerified(member) && member.name === name
+  }
+
+  /**
    * Whose certificates this node believes: its bootstraps, the operators, itself, and any member whose own name a
    * trusted node vouched for (a node may join through any member). Registration is open, so a member that admits
    * strangers can do no more than the strangers could by registering with a bootstrap themselves; it cannot give
@@ -506,7 +526,7 @@ export class Membership {
         if (members.selfReport({ ...read, peerId: read.from }) && nonce !== read.nonce) {
           this.remember(read.from, read.multiaddrs)
         }
-        members.markVerified(read.from, read.nonce) // the validator found it vouched for
+        members.markVerified(read.from, read.nonce, read.certificate) // the validator found it vouched for
         if (state === 'dead' && nonce === read.nonce && members.get(read.from)?.state === 'alive') {
           this.onSignOfLife(read.from)
         }

@@ -249,8 +249,10 @@ export class Registrations {
       sentAt: Date.now(),
       heartbeatInterval: 0 // not told: timed out at the network's pace until its announcements say
     }, Date.now(), true)
-    this.init.members.markVerified(asker, nonce)
-    return { status: RegistryResponse.Status.OK, certificate: await this.init.certify(asker, request.name, request.nonce) }
+    const certificate = await this.init.certify(asker, request.name, request.nonce)
+    // kept, so that this bootstrap's peer exchange answers vouch for the member's name to those who page through them
+    this.init.members.markVerified(asker, nonce, { issuer: this.init.libp2p.peerId, signature: certificate })
+    return { status: RegistryResponse.Status.OK, certificate }
   }
 
   private async handleReport (request: RegistryRequest, reporter: PeerId): Promise<RegistryResponse> {

@@ -1,4 +1,4 @@
-import { isGone, isVerified, type MemberList } from './members.js'
+import { isGone, isVerified, type Member, type MemberList } from './members.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Message ids remembered for replay detection, at most; past it the oldest are dropped. */
@@ -6,6 +6,8 @@ const MAX_REMEMBERED_IDS = 200_000
 
 export interface SenderCheckInit {
   members: MemberList
+  /** Whether the certificate `member` was heard of with vouches for its name (and if so, marks it verified). */
+  checkCertificate: (member: Member) => Promise<boolean>
   /** Asks the bootstraps whether `peer` is a live member, and under which name. */
   lookUp: (peer: PeerId) => Promise<string | undefined>
   /** A message sent longer ago than this (or this far in the future, by the sender's clock) is refused. */
@@ -67,15 +69,17 @@ export class SenderCheck {
   }
 
   /**
-   * The name `peer` is a live member under: from the view if a bootstrap vouched for it there, else from the
-   * bootstraps (whose answers are cached); undefined if it is none. A member this node holds gone is asked about
+   * The name `peer` is a live member under: from the view if a bootstrap vouched for it there (or for a member
+   * heard of second-hand, by the certificate its teller passed on: one signature check here, not a round trip to a
+   * bootstrap on the path of every first message from it), else from the bootstraps (whose answers are cached);
+   * undefined if it is none. A member this node holds gone is asked about
    * too: a verdict of this node's own (a missed heartbeat, failed pings on a busy machine) may be false, and its
    * message is proof of life; the bootstraps no longer know a member that left or that they found dead. (A 300-node
    * swarm refused one group message as from "not a live member": a false verdict here is one way to get there.)
    */
   private async memberName (peer: PeerId): Promise<string | undefined> {
     const member = this.init.members.get(peer)
-    if (member != null && !isGone(member) && isVerified(member)) {
+    if (member != null && !isGone(member) && (isVerified(member) || await this.init.checkCertificate(member))) {
       return member.name
     }
     return this.init.lookUp(peer)

@@ -65,6 +65,38 @@ describe('the membership view', () => {
     assert.ok(list.hearsay({ peerId: late, name: 'late', role: 'peer', multiaddrs: [], lastSeen: T + 61_000 - 50_000 }, T + 61_000))
   })
 
+  it('times out a member that declared a short interval on joining at no faster than the pace of a network this size', async () => {
+    const { list } = await setup()
+    const joiner = await peer()
+    // a network of 30: every member heartbeats every 3 base intervals
+    const others = await Promise.all(Array.from({ length: 29 }, async () => peer()))
+    for (const [i, id] of others.entries()) list.selfReport(report(id, { name: `m${i}`, heartbeatInterval: 3000 }), T)
+    list.sweep(T)
+    // it JOINed knowing few members: it declared the base interval, and its next heartbeat comes at the network's pace
+    list.selfReport(report(joiner, { name: 'joiner', heartbeatInterval: 1000 }), T)
+    list.sweep(T + 8_000) // past 6 of the intervals it declared, short of 3 of the network's
+    assert.equal(list.get(joiner)?.state, 'alive')
+    list.sweep(T + 9_001)
+    assert.equal(list.get(joiner)?.state, 'suspect')
+    list.sweep(T + 18_001)
+    assert.equal(list.get(joiner)?.state, 'dead')
+  })
+
+  it('keeps the certificate a teller passes on for the start and name it knows, and drops it when the member restarts', async () => {
+    const { list, other } = await setup()
+    const certificate = { issuer: other, signature: new Uint8Array(64) }
+    const told = { peerId: other, name: 'amy', role: 'peer' as const, multiaddrs: [multiaddr('/ip4/127.0.0.1/tcp/1')], nonce: 'aa', seq: 1, certificate }
+    list.hearsay({ ...told, lastSeen: T }, T)
+    assert.equal(list.get(other)?.certificate, certificate)
+    const stranger = await peer()
+    list.hearsay({ ...told, peerId: stranger, nonce: undefined, lastSeen: T }, T)
+    assert.equal(list.get(stranger)?.certificate, undefined) // no start to tie it to
+    list.selfReport(report(other, { nonce: 'bb', seq: 1, sentAt: T + 10 }), T + 10)
+    assert.equal(list.get(other)?.certificate, undefined)
+    list.hearsay({ ...told, lastSeen: T + 20 }, T + 20) // still the old start's
+    assert.equal(list.get(other)?.certificate, undefined)
+  })
+
   it('ignores repeated and older announcements, and treats a new nonce sent later as a restart', async () => {
     const { list, events, other } = await setup()
     assert.ok(list.selfReport(report(other, { seq: 5 }), T))
@@ -166,7 +198,9 @@ describe('the membership view', () => {
     list.markLeft(peers[3], 0, T)
     list.sweep(T + 1) // gone, but listed for two dead timeouts
     assert.equal(pages().length, 26)
-    list.sweep(T + 2 * 6000 + 1)
+    list.sweep(T + 2 * 6 * 3000) // 25 live members: each heartbeats every 3 base intervals
+    assert.equal(pages().length, 26)
+    list.sweep(T + 2 * 6 * 3000 + 1)
     assert.deepEqual(pages(), [...peers.filter(p => p !== peers[3]), late].map(String).sort())
   })
 })

@@ -13,20 +13,29 @@ async function peer (): Promise<PeerId> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 }
 
-/** A view holding `amy`, vouched for; the bootstraps' answers are `registered` (peer id -> name). */
-async function setup (): Promise<{ check: SenderCheck, members: MemberList, amy: PeerId, registered: Map<string, string>, asked: string[] }> {
+/**
+ * A view holding `amy`, vouched for; the bootstraps' answers are `registered` (peer id -> name); certificates heard
+ * second-hand hold for the peers in `certified`.
+ */
+async function setup (): Promise<{ check: SenderCheck, members: MemberList, amy: PeerId, registered: Map<string, string>, asked: string[], certified: Set<string> }> {
   const members = new MemberList(await peer(), { heartbeatInterval: 1000, suspectAfter: 3, deadAfter: 6 })
   const amy = await peer()
   members.selfReport({ peerId: amy, name: 'amy', role: 'peer', multiaddrs: [multiaddr('/ip4/127.0.0.1/tcp/1')], nonce: 'aa', seq: 1, sentAt: T, heartbeatInterval: 1000 }, T)
   members.markVerified(amy, 'aa')
   const registered = new Map<string, string>()
   const asked: string[] = []
+  const certified = new Set<string>()
   const check = new SenderCheck({
     members,
     replayWindow: 60_000,
+    checkCertificate: async (member) => {
+      if (member.certificate == null || !certified.has(member.peerId.toString())) return false
+      members.markVerified(member.peerId, member.nonce)
+      return true
+    },
     lookUp: async (p) => { asked.push(p.toString()); return registered.get(p.toString()) }
   })
-  return { check, members, amy, registered, asked }
+  return { check, members, amy, registered, asked, certified }
 }
 
 describe('the sender check', () => {
@@ -43,6 +52,21 @@ describe('the sender check', () => {
     registered.set(amy.toString(), 'amy')
     assert.equal(await check.refusal(amy, 'amy', 'm2', T + 30, T + 30), undefined)
     assert.equal(asked.length, 2)
+  })
+
+  it('takes the name of a member heard of second-hand from the certificate its teller passed on, once, else asks the bootstraps', async () => {
+    const { check, members, asked, certified } = await setup()
+    const [bob, cat] = [await peer(), await peer()]
+    for (const [id, name] of [[bob, 'bob'], [cat, 'cat']] as const) {
+      members.hearsay({ peerId: id, name, role: 'peer', multiaddrs: [multiaddr('/ip4/127.0.0.1/tcp/2')], lastSeen: T, nonce: 'bb', certificate: { issuer: id, signature: new Uint8Array(64) } }, T)
+    }
+    certified.add(bob.toString())
+    assert.equal(await check.refusal(bob, 'bob', 'm1', T, T), undefined)
+    assert.equal(members.get(bob)?.verifiedNonce, 'bb')
+    assert.deepEqual(asked, [])
+    // a certificate that does not hold: the bootstraps decide
+    assert.equal((await check.refusal(cat, 'cat', 'm1', T, T))?.kind, 'stranger')
+    assert.deepEqual(asked, [cat.toString()])
   })
 
   it('refuses a message under another name than the registered one, and a replay', async () => {

@@ -1,7 +1,7 @@
 import { peerDiscoverySymbol } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
-import { MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
+import { MAX_CERTIFICATE_BYTES, MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests, type Reply } from '../framing.js'
 import { StreamSlots } from '../stream-slots.js'
@@ -222,7 +222,9 @@ function toRecord (peer: Hearsay, now: number): PeerRecord {
     state: STATE_TO_WIRE[peer.state ?? 'alive'],
     nonce: peer.nonce == null || peer.nonce === '' ? new Uint8Array() : fromHex(peer.nonce, 'base16'),
     seq: peer.seq ?? 0,
-    intervalMs: peer.heartbeatInterval ?? 0
+    intervalMs: peer.heartbeatInterval ?? 0,
+    certificate: peer.certificate?.signature,
+    certifiedBy: peer.certificate?.issuer.toMultihash().bytes
   }
 }
 
@@ -233,6 +235,10 @@ function fromRecord (record: PeerRecord, now: number): Hearsay | undefined {
   if (peerId == null || multiaddrs.length === 0 || !isValidName(record.name)) {
     return undefined
   }
+  const issuer = record.certifiedBy == null ? undefined : readPeerId(record.certifiedBy)
+  const certificate = issuer != null && record.certificate != null && record.certificate.byteLength <= MAX_CERTIFICATE_BYTES
+    ? { issuer, signature: record.certificate }
+    : undefined
   return {
     peerId,
     name: record.name,
@@ -242,6 +248,7 @@ function fromRecord (record: PeerRecord, now: number): Hearsay | undefined {
     state: STATE_FROM_WIRE[record.state] ?? 'alive',
     nonce: record.nonce.byteLength === NONCE_BYTES ? toHex(record.nonce, 'base16') : undefined,
     seq: record.seq,
-    heartbeatInterval: record.intervalMs >= MIN_DECLARED_INTERVAL && record.intervalMs <= MAX_DECLARED_INTERVAL ? record.intervalMs : undefined
+    heartbeatInterval: record.intervalMs >= MIN_DECLARED_INTERVAL && record.intervalMs <= MAX_DECLARED_INTERVAL ? record.intervalMs : undefined,
+    certificate
   }
 }

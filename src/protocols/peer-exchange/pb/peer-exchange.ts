@@ -39,6 +39,8 @@ export interface PeerRecord {
   nonce: Uint8Array
   seq: number
   intervalMs: number
+  certificate?: Uint8Array
+  certifiedBy?: Uint8Array
 }
 
 export namespace PeerRecord {
@@ -96,6 +98,16 @@ export namespace PeerRecord {
         if ((obj.intervalMs != null && obj.intervalMs !== 0)) {
           w.uint32(72)
           w.uint32(obj.intervalMs)
+        }
+
+        if (obj.certificate != null) {
+          w.uint32(82)
+          w.bytes(obj.certificate)
+        }
+
+        if (obj.certifiedBy != null) {
+          w.uint32(90)
+          w.bytes(obj.certifiedBy)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -158,6 +170,14 @@ export namespace PeerRecord {
             }
             case 9: {
               obj.intervalMs = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.certifiedBy = reader.bytes()
               break
             }
             default: {
