@@ -181,7 +181,7 @@ export class Liveness {
 
   /**
    * A peer that just passed on a broadcast or an announcement is alive, and so is its connection: it needs no ping.
-   * In a busy mesh this spares most pings (a new stream each, the largest idle cost after heartbeats).
+   * In a busy mesh this spares most pings.
    */
   private onForwarded (evt: CustomEvent<GossipsubMessage>): void {
     this.init.members.seen(evt.detail.propagationSource)
