@@ -89,7 +89,8 @@ describe('catching up with a bootstrap', () => {
       return announce(kind, extra)
     }
     await node.start()
-    await waitFor(() => (node as any).keeper.caughtUp === true, 'the node paged through its bootstrap\'s view')
+    // either may come first: the JOIN waits for a peer to hear it, the page-through for the bootstrap's answers
+    await waitFor(() => (node as any).keeper.caughtUp === true && announced.some(a => a.kind === 'join'), 'the node JOINed and paged through its bootstrap\'s view')
     const joinedAt = announced.find(a => a.kind === 'join')?.at
     assert.ok(joinedAt != null)
     // an observation window, not a synchronisation: in it, a node sent its first heartbeat at the pace of the view
