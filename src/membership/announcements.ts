@@ -9,6 +9,7 @@ import { Announcement } from './pb/announcement.js'
 import type { Role } from '../config.js'
 import type { Message, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Certificate } from './members.js'
 
 export { Announcement }
 
@@ -52,7 +53,7 @@ export interface ReadAnnouncement {
   subjectNonce?: string
   reason: string
   /** JOIN, HEARTBEAT, LEAVE: a bootstrap's certificate of the sender's name for this start, and who signed it. */
-  certificate?: { issuer: PeerId, signature: Uint8Array }
+  certificate?: Certificate
 }
 
 const KINDS: Record<string, AnnouncementKind> = {

@@ -11,7 +11,7 @@ import { Liveness } from './liveness.js'
 import { Registrations } from './registrations.js'
 import { issueCertificate, verifyCertificate } from './certificate.js'
 import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
-import { isGone, isVerified, stretchedInterval, type Member, type MemberList } from './members.js'
+import { isGone, isVerified, stretchedInterval, type Certificate, type Member, type MemberList } from './members.js'
 import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
 import type { NetworkSize } from '../protocols/network-size/index.js'
@@ -79,7 +79,7 @@ export class Membership {
   private readonly validated = new WeakMap<Message, ReadAnnouncement>()
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES)
   /** A bootstrap's certificate of this node's name for this start, carried in its announcements. */
-  private certificate?: { issuer: PeerId, signature: Uint8Array }
+  private certificate?: Certificate
   private seq = 0
   private joined = false
   private running = false
