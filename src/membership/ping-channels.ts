@@ -28,7 +28,7 @@ interface Channel {
 /**
  * Pings on one long-lived stream per peer: 32 random bytes out and the same 32 back, repeated on the same stream as
  * the ping protocol allows. A new stream per ping cost 2.1 ms of CPU (both ends together, on this machine) against
- * 0.15 ms on a reused one; with 100 nodes on one machine, new-stream pings took a third of a core.
+ * 0.15 ms on a reused one (100 idle nodes on one machine ping about 40 times a second: 8% of a core against 0.6%).
  *
  * A stream reset under us (its lifetime at the other end ran out, or the other end runs shorter timeouts) is not a
  * failed ping: a ping that fails fast on a reused stream is tried once on a new one. One that times out is a failure.
@@ -51,13 +51,13 @@ export class PingChannels {
         await this.pingOn(existing, signal)
         return
       } catch (err) {
+        this.forget(key)
         if (signal.aborted) {
-          this.forget(key)
           throw err // it had the whole deadline
         }
       }
     }
-    this.forget(key)
+    this.forget(key) // a channel too old, closed, or on another connection
     const stream = await connection.newStream(PING_PROTOCOL, { signal })
     const channel = { connection, stream, bytes: byteStream(stream), openedAt: Date.now() }
     this.channels.set(key, channel)
