@@ -26,6 +26,7 @@ import { registry } from './protocols/registry/index.js'
 import { status } from './protocols/status/index.js'
 import { VERSION } from './version.js'
 import { batchYamuxWindowUpdates } from './yamux-window-updates.js'
+import { cacheEd25519Keys } from './ed25519-key-cache.js'
 import type { NodeInit } from './config.js'
 
 /**
@@ -44,6 +45,7 @@ const LIBP2P_TIMEOUT = 10_000
 export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const config = resolveConfig(init)
   batchYamuxWindowUpdates()
+  cacheEd25519Keys()
   const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
   const selfId = peerIdFromPrivateKey(privateKey)
   const members = new MemberList(selfId, config)
