@@ -49,8 +49,8 @@ describe('the membership view', () => {
     const { list } = await setup()
     const told = await peer()
     const untold = await peer()
-    // a network of 100: every member heartbeats every 10 base intervals (see stretchedInterval)
-    const others = await Promise.all(Array.from({ length: 98 }, async () => peer()))
+    // a network of 50: every member heartbeats every 10 base intervals (see stretchedInterval)
+    const others = await Promise.all(Array.from({ length: 48 }, async () => peer()))
     for (const [i, id] of others.entries()) list.selfReport(report(id, { name: `m${i}`, heartbeatInterval: 10_000 }), T)
     list.hearsay({ peerId: told, name: 'told', role: 'peer', multiaddrs: [], lastSeen: T, heartbeatInterval: 20_000 }, T)
     list.hearsay({ peerId: untold, name: 'untold', role: 'peer', multiaddrs: [], lastSeen: T }, T)
@@ -68,8 +68,8 @@ describe('the membership view', () => {
   it('times out a member that declared a short interval on joining at no faster than the pace of a network this size', async () => {
     const { list } = await setup()
     const joiner = await peer()
-    // a network of 30: every member heartbeats every 3 base intervals
-    const others = await Promise.all(Array.from({ length: 29 }, async () => peer()))
+    // a network of 15: every member heartbeats every 3 base intervals
+    const others = await Promise.all(Array.from({ length: 14 }, async () => peer()))
     for (const [i, id] of others.entries()) list.selfReport(report(id, { name: `m${i}`, heartbeatInterval: 3000 }), T)
     list.sweep(T)
     // it JOINed knowing few members: it declared the base interval, and its next heartbeat comes at the network's pace
