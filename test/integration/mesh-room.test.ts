@@ -12,14 +12,17 @@ after(async () => { await Promise.all(started.map(async node => node.stop())) })
 
 /**
  * gossipsub refuses a GRAFT over a connection it did not dial once its mesh holds Dhi peers, and a joining node
- * dials all its connections. Dhi at the size of a node's broadcast mesh makes that mesh full, taking no newcomer
- * into it; Dlo and Dout at 0 keep it as it is: a full node grafting peers to reach Dlo, or outbound peers to reach
- * Dout, would go over Dhi and prune, and a pruned peer's mesh would have room for the newcomer again. It dials no
- * one either: gossipsub accepts a GRAFT over a connection it dialed, full or not.
+ * dials all its connections. Dhi at 0 makes a mesh full, taking no newcomer into it; D past any mesh size keeps it
+ * as it is (a mesh over Dhi is pruned down to D), and Dlo and Dout at 0 keep it from grafting more. A mesh that
+ * lost a peer would have room again: at Dhi = its size, a full peer that took in a GRAFT already on its way, went
+ * over Dhi and pruned gave a full neighbour room (1 run in 6). It dials no one either: gossipsub accepts a GRAFT
+ * over a connection it dialed, full or not. Back to normal, Dhi stays above the mesh's size, so that it prunes none
+ * of the full peers.
  */
 const setFull = (node: P2PNode, full: boolean): void => {
   const opts = (node.libp2p.services.pubsub as any).opts
-  opts.Dhi = full ? node.meshPeers() : MESH_DEGREE.Dhi
+  opts.Dhi = full ? 0 : Math.max(MESH_DEGREE.Dhi, node.meshPeers() + 1)
+  opts.D = full ? Number.MAX_SAFE_INTEGER : MESH_DEGREE.D
   opts.Dlo = full ? 0 : MESH_DEGREE.Dlo
   opts.Dout = full ? 0 : MESH_DEGREE.Dout;
   (node as any).keeper.init.targetConnections = full ? 0 : FIRST_TARGET
