@@ -94,6 +94,7 @@ export async function joinAndBroadcast (sizes: number[], bench: Bench): Promise<
         const raw = await rawJoin(graph, JOIN_WINDOW)
         join.baseline.push(raw.ms)
         try {
+          await new Promise(resolve => setTimeout(resolve, bench.restMs))
           // baseline, ours, baseline: the raw flood runs before and after ours, from the same publishers
           const live = cluster.livePeers()
           const publishers = Array.from({ length: bench.broadcasts }, () => live[random.int(live.length)])

@@ -6,6 +6,12 @@ export interface Bench {
   repeats: number
   /** Broadcasts per network size. */
   broadcasts: number
+  /**
+   * How long a network rests after it converged before its broadcast latency is measured (ms): the catch-ups, peer
+   * exchanges and first pings that follow the last joins are over by then (100 nodes used 0.6-0.9 of a core when
+   * they converged, 0.4-0.5 some 15 s later; 2 s samples vary by about 20%, too much to tell when the fall ends).
+   */
+  restMs: number
   progress: (line: string, done: boolean) => void
 }
 

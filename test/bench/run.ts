@@ -17,12 +17,13 @@ const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, out: { typ
 const smoke = values.smoke === true
 const out = values.out ?? 'bench-results'
 const size = smoke
-  ? { sizes: [4], repeats: 1, broadcasts: 3, direct: 50, trials: 3, burst: [4, 2], leave: 5 }
-  : { sizes: [10, 50, 100], repeats: 3, broadcasts: 20, direct: 3000, trials: 20, burst: [50, 10], leave: 50 }
+  ? { sizes: [4], repeats: 1, broadcasts: 3, restMs: 0, direct: 50, trials: 3, burst: [4, 2], leave: 5 }
+  : { sizes: [10, 50, 100], repeats: 3, broadcasts: 20, restMs: 15_000, direct: 3000, trials: 20, burst: [50, 10], leave: 50 }
 
 const bench: Bench = {
   repeats: size.repeats,
   broadcasts: size.broadcasts,
+  restMs: size.restMs,
   progress: (line, done) => {
     if (done || process.stderr.isTTY) process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}${done ? '\n' : ''}` : `${line}\n`)
   }
