@@ -40,8 +40,8 @@ export interface NodeInit {
   /** How often a node asks its peers for more peers once it has enough connections, in ms. Default: 30000. */
   peerExchangeInterval?: number
   /**
-   * How often a node announces that it is alive, in ms (give or take 20%). Past 10 members it stretches in
-   * steps (x 2 up to 20 members, x 3 up to 30, ...), so that heartbeat traffic stays about constant. Default: 5000.
+   * How often a node announces that it is alive, in ms (give or take 20%). Past 5 members it stretches in
+   * steps (x 2 up to 10 members, x 3 up to 15, ...), so that heartbeat traffic stays about constant. Default: 5000.
    */
   heartbeatInterval?: number
   /** Heartbeats a member may miss before it is suspect. Default: 3. */
