@@ -1,8 +1,8 @@
 /**
  * Ed25519 signature checks with a cached key object per public key. @libp2p/crypto (v5, on Node) builds a new
  * node:crypto KeyObject from a JWK for every signature it checks, and gossipsub checks one for every broadcast and
- * heartbeat a node receives first. In a profile of 100 nodes broadcasting 1 KiB, that key import was half of the
- * signature check and 5% of all CPU. The check itself is unchanged: the same bytes, the same node:crypto verify.
+ * heartbeat a node receives first. That import is a quarter of a check: 97 us against 74 us for a 1 KiB message
+ * here. The check itself is unchanged: the same bytes, the same node:crypto verify.
  *
  * The public key class is not exported, so its method is wrapped, once per process, through an instance.
  */
@@ -13,7 +13,7 @@ import type { Ed25519PublicKey } from '@libp2p/interface'
 const PUBLIC_KEY_BYTES = 32
 const SIGNATURE_BYTES = 64
 /** Keys kept; past this many the oldest goes. A network's members, with room (each entry is about 200 bytes). */
-export const KEY_CACHE_SIZE = 10_000
+const KEY_CACHE_SIZE = 10_000
 
 const keys = new Map<string, KeyObject>()
 let installed = false

@@ -80,8 +80,8 @@ export interface SelfReport extends Omit<Hearsay, 'lastSeen'> {
  * this budget, not the network's size, sets what heartbeats cost each node (51 idle nodes in one process: 2.2% of a
  * core each at five a second with every connection pinged, 1.3% at two). At two a second, 100 nodes on 2 cores spent
  * about half a core on heartbeats, and broadcasts met them on their way: 490-910 copies passed on per broadcast in
- * two runs, against 500-520 in two at 0.6 a second. Pings and bootstraps, not heartbeats, find dead members within seconds; a silent member
- * nobody pings is timed out after 6 intervals (10 minutes at 100 members).
+ * two runs, against 500-520 in two at 0.6 a second. Pings and bootstraps, not heartbeats, find dead members within
+ * seconds; a silent member nobody pings is timed out after 6 intervals (10 minutes at 100 members).
  */
 const MEMBERS_PER_INTERVAL = 5
 
