@@ -54,18 +54,19 @@ export function seenTtl (replayWindow: number): number {
 }
 
 /**
- * A peer's mesh degree, in both topics: 4 (3 to 6) instead of gossipsub's 6 (4 to 12). Every mesh peer sends a node
+ * A peer's mesh degree, in both topics: 4 (3 to 8) instead of gossipsub's 6 (4 to 12). Every mesh peer sends a node
  * each message once, and on one machine those copies are what a broadcast costs (each one length prefixing, yamux and
  * Noise on both ends): measured with 50 nodes in one process, 7.4 copies per node per broadcast and 2.0-2.9 ms of CPU
  * at D=6, against 5.1 copies and 2.0 ms at D=4. Broadcast to 100 nodes in four processes, back-to-back runs: median
  * 147-190 ms at D=4 against 171-280 ms at D=6, better in each of four pairs. The extra hop it costs is cheaper than
  * the duplicates it saves; gossip (IHAVE/IWANT) still repairs what a thinner mesh misses. Dhi: meshes grow past D
  * with the GRAFTs of joining nodes, and are pruned back only past Dhi; at 100 nodes, 5.1 copies per node per
- * broadcast with Dhi 8, 4.3-4.4 with 6, 3.7 with 5. Not 5: a mesh at Dhi refuses a joining node's GRAFT (see
- * ConnectionKeeper.widen), and the lower Dhi, the more meshes are full. Dscore: of the peers kept when a mesh is
- * pruned, how many are chosen by score (the rest at random).
+ * broadcast with Dhi 8, 4.3-4.4 with 6, 3.7 with 5. Not lower than 8: a mesh at Dhi refuses a GRAFT over a
+ * connection it did not dial (see ConnectionKeeper.widen), and at 6, in 10 nodes with 4 connections each, a node
+ * stayed under Dlo for over a minute (2 runs in about 25 of the mesh-room test). Dscore: of the peers kept when a
+ * mesh is pruned, how many are chosen by score (the rest at random).
  */
-export const MESH_DEGREE = { D: 4, Dlo: 3, Dhi: 6, Dout: 2, Dscore: 3 }
+export const MESH_DEGREE = { D: 4, Dlo: 3, Dhi: 8, Dout: 2, Dscore: 3 }
 
 export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial<GossipsubOpts> {
   const topic = broadcastTopic(config.protocolPrefix)
