@@ -20,8 +20,8 @@ then sends the Flask seed's messaging patterns through the network and reports d
   --churn SHARE       kill (SIGKILL) this share of the nodes halfway, 0 to 0.5, and run the patterns again
                       among the survivors (default: 0)
   --seed S            seed of the random pairs, publishers and victims (default: random, printed)
-  --processes P       processes for the peer nodes (default: one per node up to 32 nodes, else N/125, at least 4)
-  --timing-scale K    every node's heartbeat, ping, peer exchange, request and gossipsub heartbeat intervals times K, for more nodes
+  --processes P       processes for the peer nodes (default: one per node up to 32 nodes, else one per core, at least N/250)
+  --timing-scale K    every node's heartbeat, ping, peer exchange, request, replay window and gossipsub heartbeat times K, for more nodes
                       than the machine can run at the default pace (default: 1 up to 200 nodes, then N/50; gossipsub's and peer exchange's at most 5)
   --settle MS         how long deliveries may take after a pattern's last send (default: 15000)
   --converge-timeout MS   how long joining and converging may take (default: 60000 + 300 per node)

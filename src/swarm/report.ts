@@ -35,8 +35,12 @@ export function formatReport (report: SwarmReport): string {
     for (const [error, count] of Object.entries(r.errors)) {
       lines.push(`${label(r)}: ${count} failed: ${error}`)
     }
+    if (r.missedBy.length > 0) {
+      const listed = r.missedBy.slice(0, 20).join(', ')
+      lines.push(`${label(r)}: missed by node${r.missedBy.length === 1 ? '' : 's'} ${listed}${r.missedBy.length > 20 ? `, ... (${r.missedBy.length} nodes in all)` : ''}`)
+    }
   }
-  if (report.results.some(r => r.failed > 0)) lines.push('')
+  if (report.results.some(r => r.failed > 0 || r.missedBy.length > 0)) lines.push('')
   const lost = report.results.reduce((sum, r) => sum + r.expected - r.delivered, 0)
   lines.push(report.error != null
     ? `FAILED: ${report.error}`

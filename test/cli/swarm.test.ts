@@ -107,6 +107,9 @@ describe('the swarm harness', () => {
     assert.ok(reasons.length > 0 && reasons.every(([error, count]) => error !== '' && count > 0), JSON.stringify(group.errors))
     assert.equal(reasons.reduce((sum, [, count]) => sum + count, 0), group.failed)
     assert.ok(cli.lines.some(line => /^group: \d+ failed: ./.test(line)), cli.lines.join('\n'))
+    // and who missed deliveries: peer nodes (1 to 8), listed in the JSON and under the table
+    assert.ok(group.missedBy.length > 0 && group.missedBy.every((index: number) => index >= 1 && index <= 8), JSON.stringify(group.missedBy))
+    assert.ok(cli.lines.some(line => /^group: missed by nodes? \d+/.test(line)), cli.lines.join('\n'))
     assert.ok(cli.lines.some(line => /^FAILED: \d+ deliveries lost$/.test(line)), cli.lines.join('\n'))
   })
 

@@ -186,6 +186,21 @@ describe('the membership view', () => {
     assert.equal(new Set(sample.map(m => m.name)).size, 10)
   })
 
+  it('finds a member by the name it goes by now: a restart under a new name, a name passed on, a member forgotten', async () => {
+    const { list, other } = await setup()
+    const heir = await peer()
+    list.selfReport(report(other, { name: 'amy' }), T)
+    list.selfReport(report(other, { name: 'bob', nonce: 'bb', sentAt: T + 1 }), T + 1)
+    assert.equal(list.findByName('amy'), undefined)
+    assert.equal(list.findByName('bob')?.peerId, other)
+    list.hearsay({ peerId: heir, name: 'bob', role: 'peer', multiaddrs: [], lastSeen: T + 2 }, T + 2)
+    list.markLeft(other, 0, T + 3)
+    assert.equal(list.findByName('bob')?.peerId, heir)
+    list.sweep(T + 10_000_000) // both long gone or silent, and forgotten
+    assert.equal(list.get(other), undefined)
+    assert.equal(list.findByName('bob'), undefined)
+  })
+
   it('pages through every member in peer id order, members added and forgotten since included', async () => {
     const { list } = await setup()
     const peers = await Promise.all(Array.from({ length: 25 }, peer))
