@@ -37,7 +37,8 @@ export function formatReport (report: SwarmReport): string {
     }
     if (r.missedBy.length > 0) {
       const listed = r.missedBy.slice(0, 20).join(', ')
-      lines.push(`${label(r)}: missed by node${r.missedBy.length === 1 ? '' : 's'} ${listed}${r.missedBy.length > 20 ? `, ... (${r.missedBy.length} nodes in all)` : ''}`)
+      lines.push(`${label(r)}: missed by node${r.missedBy.length === 1 ? '' : 's'} ${listed}${r.missedBy.length > 20 ? `, ... (${r.missedBy.length} nodes in all)` : ''}` +
+        (r.late > 0 ? `; ${r.late} of the missed deliveries came later, while the run went on` : ''))
     }
   }
   if (report.results.some(r => r.failed > 0 || r.missedBy.length > 0)) lines.push('')
