@@ -145,8 +145,8 @@ export function scaledTiming (scale: number): NodeOptions {
 /**
  * One process per node up to 32 nodes; beyond, one per core, and more once a process would hold over 250 nodes (a
  * process's heap is limited to about 4 GB). Every process more is an event loop and a heap more on the same cores:
- * 100 nodes in 2 processes instead of 4 needed a quarter less CPU, and 1,000 nodes in 4 instead of 9 joined in 35
- * minutes, where 9 never got all of them in.
+ * 100 nodes in 2 processes instead of 4 needed a quarter less CPU, and 1,000 nodes in 4 joined in 35 minutes (in 9,
+ * once in 44 minutes, and in 11 other runs not at all).
  */
 function defaultProcesses (nodes: number): number {
   return nodes <= 32 ? nodes : Math.max(availableParallelism(), Math.ceil(nodes / 250))
