@@ -36,9 +36,10 @@ export function formatReport (report: SwarmReport): string {
       lines.push(`${label(r)}: ${count} failed: ${error}`)
     }
     if (r.missedBy.length > 0) {
-      const listed = r.missedBy.slice(0, 20).join(', ')
-      lines.push(`${label(r)}: missed by node${r.missedBy.length === 1 ? '' : 's'} ${listed}${r.missedBy.length > 20 ? `, ... (${r.missedBy.length} nodes in all)` : ''}` +
-        (r.late > 0 ? `; ${r.late} of the missed deliveries came later, while the run went on` : ''))
+      const nodes = r.missedBy.length === 1 ? 'node' : 'nodes'
+      const more = r.missedBy.length > 20 ? `, ... (${r.missedBy.length} nodes in all)` : ''
+      const late = r.late > 0 ? `; ${r.late} of the missed deliveries came later, while the run went on` : ''
+      lines.push(`${label(r)}: missed by ${nodes} ${r.missedBy.slice(0, 20).join(', ')}${more}${late}`)
     }
   }
   if (report.results.some(r => r.failed > 0 || r.missedBy.length > 0)) lines.push('')
