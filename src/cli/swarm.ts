@@ -24,7 +24,8 @@ then sends the Flask seed's messaging patterns through the network and reports d
   --timing-scale K    every node's heartbeat, ping, peer exchange, request and gossipsub heartbeat intervals times K, for more nodes
                       than the machine can run at the default pace (default: 1 up to 200 nodes, then N/50; gossipsub's and peer exchange's at most 5,
                       requests' at most 60)
-  --settle MS         how long deliveries may take after a pattern's last send (default: 15000)
+  --settle MS         how long deliveries may take after a pattern's last send (default: 15000, times the
+                      timing scale up to 5)
   --converge-timeout MS   how long views may take to converge once every node has joined (default: 60000 + 300 per node)
   --out FILE          the JSON report (default: swarm-result.json)
   --help              show this help
@@ -82,7 +83,7 @@ export function parseSwarmArgs (argv: string[]): (SwarmOptions & { out: string }
     seed: integer('--seed', values.seed, randomInt(2 ** 31), 0, 2 ** 32 - 1),
     processes: values.processes == null ? undefined : integer('--processes', values.processes, 1, 1, nodes),
     timingScale: values['timing-scale'] == null ? undefined : integer('--timing-scale', values['timing-scale'], 1, 1, 100),
-    settleTimeout: integer('--settle', values.settle, 15_000, 100, 600_000),
+    settleTimeout: values.settle == null ? undefined : integer('--settle', values.settle, 0, 100, 600_000),
     convergeTimeout: values['converge-timeout'] == null ? undefined : integer('--converge-timeout', values['converge-timeout'], 0, 1000, 3_600_000),
     out: values.out ?? 'swarm-result.json'
   }

@@ -29,6 +29,7 @@ export class Cluster {
   private readonly gone = new Set<number>()
   private readonly onReceipt: Array<(messageId: number, index: number, latency: number) => void> = []
   private readonly onDeparture: Array<(departure: Departure) => void> = []
+  private readonly onRefusal: Array<(index: number, reason: string) => void> = []
   private bootstrapAddrs: string[] = []
 
   constructor (options: ClusterOptions) {
@@ -45,7 +46,8 @@ export class Cluster {
     for (const indices of [[0], ...this.options.layout]) {
       const host = new HostProcess(indices, {
         receipts: receipts => { for (const [id, index, latency] of receipts) for (const listener of this.onReceipt) listener(id, index, latency) },
-        departures: departures => { for (const departure of departures) for (const listener of this.onDeparture) listener(departure) }
+        departures: departures => { for (const departure of departures) for (const listener of this.onDeparture) listener(departure) },
+        refusals: refusals => { for (const [index, reason] of refusals) for (const listener of this.onRefusal) listener(index, reason) }
       })
       this.hosts.push(host)
       for (const index of indices) this.hostOf.set(index, host)
@@ -109,6 +111,12 @@ export class Cluster {
   departures (listener: (departure: Departure) => void): () => void {
     this.onDeparture.push(listener)
     return () => { this.onDeparture.splice(this.onDeparture.indexOf(listener), 1) }
+  }
+
+  /** Calls `listener` whenever a node refuses a message (broadcast or direct); returns a function that stops it. */
+  refusals (listener: (index: number, reason: string) => void): () => void {
+    this.onRefusal.push(listener)
+    return () => { this.onRefusal.splice(this.onRefusal.indexOf(listener), 1) }
   }
 
   /** Node `from` sends swarm message `messageId` to node `to`, or broadcasts it; resolves once sent (acknowledged, for a direct message). */

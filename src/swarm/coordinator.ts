@@ -31,8 +31,11 @@ export interface SwarmOptions {
   timingScale?: number
   /** How long the network may take to join and converge, in ms. Default: 60 s plus 300 ms per node. */
   convergeTimeout?: number
-  /** How long deliveries may take after the last send of a pattern, in ms. */
-  settleTimeout: number
+  /**
+   * How long deliveries may take after the last send of a pattern, in ms. Default: 15 s, times the timing scale up
+   * to x5, as gossipsub's heartbeat: a broadcast copy a mesh missed comes by gossip, a few heartbeats later.
+   */
+  settleTimeout?: number
   /** Where progress goes; `done` is true for a step's last line. */
   progress?: (line: string, done: boolean) => void
   /** Aborting stops the run and every process. */
@@ -60,6 +63,11 @@ export interface PatternResult {
    * is a slow network, a missing one a loss.
    */
   late: number
+  /**
+   * Messages the receiving nodes refused while the pattern ran (a broadcast is refused by each node that refuses
+   * it, and not passed on), by kind and reason, numbers in the reason folded to N.
+   */
+  refused: Record<string, number>
   duplicates: number
   /** delivered / expected. */
   ratio: number
@@ -164,12 +172,20 @@ export function layout (nodes: number, processes: number, victims: ReadonlySet<n
   return [...deal(doomed, doomedProcesses), ...deal(spared, Math.max(1, processes - doomedProcesses))]
 }
 
+/** A refusal's reason with its message ids and numbers folded, so that refusals for one reason count together. */
+export function foldReason (reason: string): string {
+  return reason.replace(/\b[0-9a-f]{32}\b/g, 'ID').replace(/\d+/g, 'N')
+}
+
 export class SwarmRun {
   private readonly options: SwarmOptions
   private readonly random: SeededRandom
   private readonly trackers = new Map<number, Tracker>()
   private cluster?: Cluster
   private nextMessageId = 0
+  private settleTimeout = 0
+  /** The pattern being sent and waited for, which refusals are counted against. */
+  private running?: PatternResult
 
   constructor (options: SwarmOptions) {
     if (options.messageBytes < MIN_PAYLOAD_BYTES) throw new RangeError(`messages must be at least ${MIN_PAYLOAD_BYTES} bytes`)
@@ -184,6 +200,7 @@ export class SwarmRun {
     const victims = this.random.sample(peers, Math.round(options.churn * options.nodes)).sort((a, b) => a - b)
     const processes = Math.min(options.nodes, options.processes ?? defaultProcesses(options.nodes))
     const timingScale = options.timingScale ?? defaultTimingScale(options.nodes)
+    this.settleTimeout = options.settleTimeout ?? 15_000 * Math.min(timingScale, 5)
     const cluster = new Cluster({
       nodes: options.nodes,
       layout: layout(options.nodes, processes, new Set(victims)),
@@ -192,6 +209,7 @@ export class SwarmRun {
     })
     this.cluster = cluster
     cluster.receipts((id, index, latency) => { this.onReceipt(id, index, latency) })
+    cluster.refusals((_index, reason) => { this.onRefusal(reason) })
     const report: SwarmReport = {
       nodes: options.nodes,
       processes: 0,
@@ -251,7 +269,7 @@ export class SwarmRun {
     const planned: PlannedMessage[] = []
     for (let round = 0; round < this.options.rounds; round++) planned.push(...planRound(pattern, live, this.random))
     const result: PatternResult = {
-      pattern, phase, messages: planned.length, failed: 0, errors: {}, expected: 0, delivered: 0, missedBy: [], late: 0, duplicates: 0, ratio: 0, latencyMs: summarize([]), durationMs: 0
+      pattern, phase, messages: planned.length, failed: 0, errors: {}, expected: 0, delivered: 0, missedBy: [], late: 0, refused: {}, duplicates: 0, ratio: 0, latencyMs: summarize([]), durationMs: 0
     }
     const trackers = planned.map(message => {
       const tracker: Tracker = {
@@ -268,6 +286,7 @@ export class SwarmRun {
       return { id, message, tracker }
     })
     const started = performance.now()
+    this.running = result
     await inWindows(trackers, SEND_WINDOW, async ({ id, message, tracker }) => {
       try {
         await cluster.send(message.from, message.to, id, this.options.messageBytes)
@@ -277,11 +296,12 @@ export class SwarmRun {
         result.errors[err.message] = (result.errors[err.message] ?? 0) + 1
       }
     })
-    const settled = performance.now() + this.options.settleTimeout
+    const settled = performance.now() + this.settleTimeout
     while (trackers.some(({ tracker }) => !tracker.failed && tracker.received.size < tracker.expected.size) && performance.now() < settled) {
       await new Promise(resolve => setTimeout(resolve, 10))
     }
     result.durationMs = performance.now() - started
+    this.running = undefined
     const latencies: number[] = []
     const missedBy = new Set<number>()
     for (const { tracker } of trackers) {
@@ -296,6 +316,12 @@ export class SwarmRun {
     result.ratio = result.expected === 0 ? 1 : result.delivered / result.expected
     result.latencyMs = summarize(latencies)
     return result
+  }
+
+  private onRefusal (reason: string): void {
+    if (this.running == null) return
+    const folded = foldReason(reason)
+    this.running.refused[folded] = (this.running.refused[folded] ?? 0) + 1
   }
 
   private onReceipt (id: number, index: number, latency: number): void {

@@ -1,12 +1,19 @@
 /** The coordinator's handle on one host process: requests over IPC, matched to their replies by id. */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Departure, HostReply, HostRequest } from './host-protocol.js'
+import type { Departure, HostReply, HostRequest, Refusal } from './host-protocol.js'
 
 const HOST_SCRIPT = fileURLToPath(new URL('./host.js', import.meta.url))
 
 type Pending = { resolve: (value: any) => void, reject: (err: Error) => void }
 type RequestBody = HostRequest extends infer R ? R extends any ? Omit<R, 'id'> : never : never
+
+/** What a host reports unasked, batched. */
+export interface HostEvents {
+  receipts: (receipts: Array<[number, number, number]>) => void
+  departures: (departures: Departure[]) => void
+  refusals: (refusals: Refusal[]) => void
+}
 
 export class HostProcess {
   /** The nodes (by index) this process runs. */
@@ -18,7 +25,7 @@ export class HostProcess {
   private nextId = 0
   private exitedWith?: Error
 
-  constructor (indices: number[], on: { receipts: (receipts: Array<[number, number, number]>) => void, departures: (departures: Departure[]) => void }) {
+  constructor (indices: number[], on: HostEvents) {
     this.indices = indices
     // its own process group: a Ctrl-C at the terminal reaches the coordinator only, which then stops every host
     this.child = fork(HOST_SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true })
@@ -32,6 +39,8 @@ export class HostProcess {
           on.receipts(message.receipts)
         } else if (message.type === 'departures') {
           on.departures(message.departures)
+        } else if (message.type === 'refusals') {
+          on.refusals(message.refusals)
         } else {
           const pending = this.pending.get(message.id)
           this.pending.delete(message.id)

@@ -41,8 +41,12 @@ export type HostReply =
   | { type: 'receipts', receipts: Array<[number, number, number]> }
   /** A node saw a member leave or die: [observer, the member's peer id, 'leave' or 'dead', when (ms since the epoch, fractional)]. */
   | { type: 'departures', departures: Departure[] }
+  /** Messages a node refused (see P2PNode's message:rejected): [receiving node, kind and reason]. */
+  | { type: 'refusals', refusals: Refusal[] }
 
 export type Departure = [number, string, 'leave' | 'dead', number]
+
+export type Refusal = [number, string]
 
 export interface Usage {
   rss: number

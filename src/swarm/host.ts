@@ -4,7 +4,7 @@
  */
 import { useSmallBufferPool } from '../buffer-pool.js'
 import { createNode, type P2PNode } from '../index.js'
-import { decodePayload, encodePayload, now, type Departure, type HostReply, type HostRequest, type NodeView, type Usage } from './host-protocol.js'
+import { decodePayload, encodePayload, now, type Departure, type HostReply, type HostRequest, type NodeView, type Refusal, type Usage } from './host-protocol.js'
 
 /** Receipts are sent in batches, at most this long after the first one. */
 const FLUSH_MS = 20
@@ -15,6 +15,7 @@ useSmallBufferPool()
 const nodes = new Map<number, P2PNode>()
 let receipts: Array<[number, number, number]> = []
 let departures: Departure[] = []
+let refusals: Refusal[] = []
 let flushTimer: NodeJS.Timeout | undefined
 
 function reply (message: HostReply): void {
@@ -26,8 +27,10 @@ function flushSoon (): void {
     flushTimer = undefined
     if (receipts.length > 0) reply({ type: 'receipts', receipts })
     if (departures.length > 0) reply({ type: 'departures', departures })
+    if (refusals.length > 0) reply({ type: 'refusals', refusals })
     receipts = []
     departures = []
+    refusals = []
   }, FLUSH_MS)
 }
 
@@ -73,6 +76,10 @@ async function handle (request: HostRequest): Promise<unknown> {
         const payload = decodePayload(evt.detail.text)
         if (payload == null) return
         receipts.push([payload.messageId, request.index, at - payload.sentAt])
+        flushSoon()
+      })
+      created.addEventListener('message:rejected', (evt) => {
+        refusals.push([request.index, `${evt.detail.kind}: ${evt.detail.reason}`])
         flushSoon()
       })
       for (const kind of ['leave', 'dead'] as const) {

@@ -35,6 +35,9 @@ export function formatReport (report: SwarmReport): string {
     for (const [error, count] of Object.entries(r.errors)) {
       lines.push(`${label(r)}: ${count} failed: ${error}`)
     }
+    for (const [reason, count] of Object.entries(r.refused)) {
+      lines.push(`${label(r)}: ${count} refused by their receivers: ${reason}`)
+    }
     if (r.missedBy.length > 0) {
       const nodes = r.missedBy.length === 1 ? 'node' : 'nodes'
       const more = r.missedBy.length > 20 ? `, ... (${r.missedBy.length} nodes in all)` : ''
@@ -42,7 +45,7 @@ export function formatReport (report: SwarmReport): string {
       lines.push(`${label(r)}: missed by ${nodes} ${r.missedBy.slice(0, 20).join(', ')}${more}${late}`)
     }
   }
-  if (report.results.some(r => r.failed > 0 || r.missedBy.length > 0)) lines.push('')
+  if (report.results.some(r => r.failed > 0 || r.missedBy.length > 0 || Object.keys(r.refused).length > 0)) lines.push('')
   const lost = report.results.reduce((sum, r) => sum + r.expected - r.delivered, 0)
   lines.push(report.error != null
     ? `FAILED: ${report.error}`

@@ -61,6 +61,7 @@ describe('the swarm harness', () => {
       assert.equal(result.delivered, result.expected, result.pattern)
       assert.equal(result.failed, 0)
       assert.equal(result.duplicates, 0)
+      assert.deepEqual(result.refused, {}, result.pattern)
       assert.ok(result.latencyMs.p50 > 0 && result.latencyMs.p50 <= result.latencyMs.p95 && result.latencyMs.p95 <= result.latencyMs.max)
     }
     for (const pattern of ['chain', 'broadcast', 'random', 'group']) {
