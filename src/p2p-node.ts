@@ -6,7 +6,7 @@ import { randomBytes } from '@libp2p/crypto'
 import { ConnectionKeeper } from './discovery/connection-keeper.js'
 import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
 import { GRAYLIST_THRESHOLD, broadcastTopic, encodeBroadcast, readBroadcast, seenTtl } from './gossip/broadcast.js'
-import { SenderCheck } from './membership/sender-check.js'
+import { SenderCheck, type Refusal } from './membership/sender-check.js'
 import { STRIKES, type PeerGuard } from './protection/peer-guard.js'
 import { TopicValidatorResult } from '@libp2p/interface'
 import { Membership } from './membership/membership.js'
@@ -603,15 +603,16 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   }
 
   /**
-   * @internal Why a direct message must be refused (sender, name, replay), or undefined to deliver it. It came
-   * straight from its sender, so a false claim or a replay costs the sender strikes.
+   * @internal Why a direct message must be refused (sender, name, window, replay), or undefined to deliver it. It
+   * came straight from its sender, so a false claim costs the sender strikes. A replay does not: it is the sender's
+   * own retry of a message whose acknowledgement it lost, and is acknowledged as a duplicate.
    */
-  async refusal (from: PeerId, senderName: string, id: string, sentAt: number): Promise<string | undefined> {
+  async refusal (from: PeerId, senderName: string, id: string, sentAt: number): Promise<Refusal | undefined> {
     const refusal = await this.senderCheck.refusal(from, senderName, id, sentAt)
-    if (refusal != null && refusal.kind !== 'window') {
+    if (refusal != null && refusal.kind !== 'window' && refusal.kind !== 'replay') {
       this.guard.strike(from, STRIKES.invalid, refusal.reason)
     }
-    return refusal?.reason
+    return refusal
   }
 
   /**

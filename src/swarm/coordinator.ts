@@ -26,7 +26,7 @@ export interface SwarmOptions {
   processes?: number
   /**
    * Every node's heartbeat, ping, peer exchange and request intervals multiplied by this: a machine running more
-   * nodes than it has CPU for at the default pace still runs them, slowly. Default: 1 up to 200 nodes, then N/200.
+   * nodes than it has CPU for at the default pace still runs them, slowly. Default: 1 up to 200 nodes, then N/50, and N²/25,000 past 500 nodes (at most 100).
    */
   timingScale?: number
   /** How long the network may take to join and converge, in ms. Default: 60 s plus 300 ms per node. */
@@ -126,9 +126,15 @@ interface Tracker {
   closed: boolean
 }
 
-/** Up to 200 nodes the default pace; beyond, slower in step with the swarm, so that idle nodes leave the CPU to joins. */
-function defaultTimingScale (nodes: number): number {
-  return nodes <= 200 ? 1 : Math.ceil(nodes / 50)
+/**
+ * Up to 200 nodes the default pace; beyond, slower, so that idle nodes leave the CPU to joins and messages. Every
+ * node hears every member's heartbeats and checks their signatures, so the machine's load grows as N² / scale: N/50
+ * (x10) ran 500 nodes with room to spare, but at 1,000 nodes x20 (twice that load) kept every host process busy
+ * checking signatures, and direct messages waited minutes. Beyond 500 nodes, then, N²/25,000: the load of 500 at x10.
+ */
+export function defaultTimingScale (nodes: number): number {
+  if (nodes <= 200) return 1
+  return Math.min(100, Math.ceil(Math.max(nodes / 50, nodes * nodes / 25_000)))
 }
 
 /** The node options of a swarm run at `scale` times the default pace. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { resolveConfig } from '../../dist/config.js'
-import { scaledTiming } from '../../dist/swarm/coordinator.js'
+import { defaultTimingScale, scaledTiming } from '../../dist/swarm/coordinator.js'
 
 it('the swarm\'s slowed timings are valid node options at every scale --timing-scale takes (1 to 100)', () => {
   for (let scale = 1; scale <= 100; scale++) {
@@ -10,5 +10,12 @@ it('the swarm\'s slowed timings are valid node options at every scale --timing-s
     for (const [key, value] of Object.entries(options)) {
       assert.equal(config[key as keyof typeof config], value, `${key} at x${scale}`)
     }
+  }
+})
+
+it('slows a big swarm with its heartbeat load, which grows as N²: x10 at 500 nodes, x40 at 1,000, at most x100', () => {
+  assert.deepEqual([2, 200, 201, 300, 500, 1000, 2000, 5000].map(defaultTimingScale), [1, 1, 5, 6, 10, 40, 100, 100])
+  for (let nodes = 3; nodes <= 5000; nodes++) {
+    assert.ok(defaultTimingScale(nodes) >= defaultTimingScale(nodes - 1), `no faster at ${nodes} nodes than at ${nodes - 1}`)
   }
 })

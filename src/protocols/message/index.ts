@@ -1,4 +1,5 @@
 import { MessageService } from './message-service.js'
+import type { Refusal } from '../../membership/sender-check.js'
 import type { PeerGuard } from '../../protection/peer-guard.js'
 import type { ComponentLogger, PeerId } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -17,6 +18,11 @@ export const MAX_OUTBOUND_STREAMS = 8
 export const MAX_IN_FLIGHT = 256
 /** A sender closes a stream it has not used for this long; the receiver waits twice as long, so it never closes first. */
 export const SENDER_IDLE_TIMEOUT = 30_000
+/**
+ * Tries of one message: a stream closed under it (its connection pruned or dropped) leaves unknown whether it
+ * arrived, so it is sent once more on a new stream; the receiver acknowledges a copy it delivered as a duplicate.
+ */
+export const MAX_SEND_ATTEMPTS = 2
 export const RECEIVER_IDLE_TIMEOUT = 2 * SENDER_IDLE_TIMEOUT
 
 /** A direct message as it arrived: the sender is the stream's Noise-authenticated peer. */
@@ -31,7 +37,7 @@ export interface ReceivedDirectMessage {
 
 export interface MessageServiceEvents {
   message: CustomEvent<ReceivedDirectMessage>
-  /** A message was refused: its sender is not a live member, claims another name, or it is a replay. */
+  /** A message was refused: its sender is not a live member, claims another name, or sent it outside the replay window. */
   rejected: CustomEvent<{ id: string, from: PeerId, senderName: string, reason: string }>
 }
 
@@ -44,8 +50,8 @@ export interface MessageInit {
   name: () => string
   /** Limits each peer's streams (requestsPerSecond) and messages (directPerSecond); counts malformed frames. */
   guard: PeerGuard
-  /** Why a message from `from` must be refused, or undefined to accept it. */
-  refusal: (from: PeerId, message: { id: string, senderName: string, sentAt: number }) => Promise<string | undefined>
+  /** Why a message from `from` must be refused, or undefined to accept it. A refused replay is acknowledged as a duplicate. */
+  refusal: (from: PeerId, message: { id: string, senderName: string, sentAt: number }) => Promise<Refusal | undefined>
 }
 
 export interface MessageComponents {

@@ -116,7 +116,8 @@ export namespace DirectMessageAck {
     OK = 'OK',
     TOO_LARGE = 'TOO_LARGE',
     MALFORMED = 'MALFORMED',
-    REJECTED = 'REJECTED'
+    REJECTED = 'REJECTED',
+    DUPLICATE = 'DUPLICATE'
   }
 
   enum __StatusValues {
@@ -124,7 +125,8 @@ export namespace DirectMessageAck {
     OK = 1,
     TOO_LARGE = 2,
     MALFORMED = 3,
-    REJECTED = 4
+    REJECTED = 4,
+    DUPLICATE = 5
   }
 
   export namespace Status {
