@@ -21,9 +21,10 @@ then sends the Flask seed's messaging patterns through the network and reports d
                       among the survivors (default: 0)
   --seed S            seed of the random pairs, publishers and victims (default: random, printed)
   --processes P       processes for the peer nodes (default: one per node up to 32 nodes, else one per core, at least N/250)
-  --timing-scale K    every node's heartbeat, ping, peer exchange, request and gossipsub heartbeat intervals times K, for more nodes
-                      than the machine can run at the default pace (default: 1 up to 200 nodes, then N/50, past 500 N²/25000, at most 100; gossipsub's and peer exchange's at most 5,
-                      requests' at most 60)
+  --timing-scale K    every node's heartbeat, ping, peer exchange, request and gossipsub heartbeat intervals
+                      times K, for more nodes than the machine can run at the default pace (default: 1 up to
+                      200 nodes, then N/50, past 500 N²/25000, at most 100; gossipsub's and peer exchange's
+                      at most 5, requests' at most 60)
   --settle MS         how long deliveries may take after a pattern's last send (default: 15000, times the
                       timing scale up to 5)
   --converge-timeout MS   how long views may take to converge once every node has joined (default: 60000 + 300 per node)
