@@ -28,12 +28,26 @@ describe(`a bootstrap and ${PEERS} nodes`, () => {
   it('connects every node to several other nodes, not only to the bootstrap', async () => {
     const snapshots = await swarm.snapshot()
     for (const node of nodes) {
-      const { peerConnections, meshPeers } = snapshots.get(node.key)!
+      const { peerConnections } = snapshots.get(node.key)!
       assert.ok(peerConnections >= 4, `${node.name} has ${peerConnections} peer connections`)
-      assert.ok(meshPeers >= 3, `${node.name} has ${meshPeers} mesh peers`)
     }
     // the bootstrap stays out of the mesh, so the mesh is not a star around it
     assert.equal(snapshots.get(bootstrap.key)!.meshPeers, 0)
+  })
+
+  it('keeps every node in the mesh with at least Dlo (3) peers, grafting again after a prune', async () => {
+    // A peer whose mesh grows past Dhi prunes it back to D at random, and a node it drops can fall below Dlo for a
+    // heartbeat or more (seen once in CI: a node at 1, just after all had 3), so the meshes are waited for.
+    const start = Date.now()
+    let below: string[] = []
+    await waitFor(async () => {
+      const snapshots = await swarm.snapshot()
+      below = nodes.filter(node => snapshots.get(node.key)!.meshPeers < 3).map(node => node.name)
+      return below.length === 0
+    }, 'every node with 3 mesh peers', 30_000).catch(() => {
+      assert.fail(`below 3 mesh peers for 30 s: ${below.join(', ')}`)
+    })
+    if (Date.now() - start > 100) console.log(`# meshes back at 3 peers or more after ${Date.now() - start} ms`)
   })
 
   it('delivers broadcasts from any node to every node, 100%', async () => {
