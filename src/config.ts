@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidOptionError } from './errors.js'
+import { parseCidr } from './protection/same-site.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { RateLimits } from './protection/peer-guard.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -82,6 +83,13 @@ export interface NodeInit {
    * Default: no HTTP API.
    */
   http?: { port: number, host?: string, token?: string }
+  /**
+   * Networks (`10.0.0.0/8`, `fd00::/8`, or single addresses) whose peers count as one site with this node: they skip
+   * libp2p's per-host connection limits and gossipsub's penalty for many peers on one IP. Loopback and this host's
+   * own addresses always count; name networks only where many nodes share one address that is not this host's,
+   * e.g. containers behind one NAT. Default: none.
+   */
+  trustedNetworks?: string[]
 }
 
 export interface HttpConfig {
@@ -147,13 +155,14 @@ export interface NodeConfig {
   rateLimits: RateLimits
   banDuration: number
   http?: HttpConfig
+  trustedNetworks: string[]
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
   'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval',
   'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'gossipHeartbeatInterval', 'operators', 'replayWindow',
-  'rateLimits', 'banDuration', 'http'
+  'rateLimits', 'banDuration', 'http', 'trustedNetworks'
 ])
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
@@ -240,7 +249,8 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
     replayWindow: integer('replayWindow', init.replayWindow, DEFAULTS.replayWindow, 1_000, 600_000),
     rateLimits: rateLimits(init.rateLimits),
     banDuration: integer('banDuration', init.banDuration, DEFAULTS.banDuration, 1_000, 30 * 86_400_000),
-    http: httpConfig(init.http)
+    http: httpConfig(init.http),
+    trustedNetworks: networkList('trustedNetworks', init.trustedNetworks ?? [])
   }
 }
 
@@ -308,6 +318,19 @@ function peerIdList (option: string, value: unknown): PeerId[] {
     } catch {
       throw new InvalidOptionError(option, `${JSON.stringify(item)} is not a peer id`)
     }
+  })
+}
+
+function networkList (option: string, value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new InvalidOptionError(option, 'expected an array of networks such as "10.0.0.0/8"')
+  }
+  return value.map(item => {
+    const cidr = typeof item === 'string' ? parseCidr(item) : undefined
+    if (cidr == null) {
+      throw new InvalidOptionError(option, `${JSON.stringify(item)} is not an IP network (e.g. "10.0.0.0/8", "fd00::/8" or "192.168.1.7")`)
+    }
+    return `${cidr.address}/${cidr.prefix}`
   })
 }
 

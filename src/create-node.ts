@@ -18,6 +18,7 @@ import { pingStreamLifetime } from './membership/ping-channels.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { P2PNode, type NodeServices } from './p2p-node.js'
 import { PeerGuard } from './protection/peer-guard.js'
+import { SameSite } from './protection/same-site.js'
 import { goodbye } from './protocols/goodbye/index.js'
 import { directMessages } from './protocols/message/index.js'
 import { networkSize } from './protocols/network-size/index.js'
@@ -29,12 +30,6 @@ import { batchYamuxWindowUpdates } from './yamux-window-updates.js'
 import { cacheEd25519Keys } from './ed25519-key-cache.js'
 import type { NodeInit } from './config.js'
 
-/**
- * Connections from loopback skip libp2p's per-host limits (5 new inbound connections a second, 10 pending):
- * every node of a one-host network is "one host", and 20 nodes joining together would be refused.
- * Remote hosts keep the limits.
- */
-const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
 /** libp2p's default for upgrading a connection, negotiating a stream's protocol and a ping. */
 const LIBP2P_TIMEOUT = 10_000
 
@@ -50,6 +45,8 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const selfId = peerIdFromPrivateKey(privateKey)
   const members = new MemberList(selfId, config)
   const bootstrapIds = peerIdsOf(config.bootstrap)
+  // nodes of one host (or one site an operator names) are not Sybils: they skip the per-host limits
+  const sameSite = new SameSite(config.trustedNetworks)
   const guard = new PeerGuard({
     limits: config.rateLimits,
     banDuration: config.banDuration,
@@ -80,7 +77,8 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: config.maxConnections,
-      allow: LOOPBACK_ALLOW_LIST,
+      // libp2p's per-host limits (5 new inbound connections a second, 10 pending) would refuse a one-host network
+      allow: sameSite.multiaddrs(),
       dialTimeout: config.requestTimeout,
       // libp2p's own deadlines (10 s) follow ours when ours are longer: a swarm slowed down for a loaded machine
       // scales requestTimeout, and an inbound connection or stream that waited 10 s for a busy event loop was reset,
@@ -106,7 +104,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
         maxInboundStreams: 4
       }),
       // gossipsub() is typed as a plain PubSub; the instance is a GossipSub, whose mesh we read
-      pubsub: gossipsub(gossipsubOptions(config, guard)) as (components: GossipSubComponents) => GossipSub,
+      pubsub: gossipsub(gossipsubOptions(config, guard, sameSite)) as (components: GossipSubComponents) => GossipSub,
       status: status({
         protocolPrefix: config.protocolPrefix,
         guard,

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { isValidName, isValidToken, type NodeInit, type Role } from '../config.js'
+import { parseCidr } from '../protection/same-site.js'
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -32,9 +33,10 @@ interface Flag {
 }
 
 const COMMON: Record<string, Flag> = {
-  host: { type: 'string', value: 'HOST', description: 'address to listen on', default: '0.0.0.0' },
+  host: { type: 'string', value: 'HOST', description: 'address to listen on (every interface by default, so that other machines can reach the node; 127.0.0.1 keeps it on this machine)', default: '0.0.0.0' },
   announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'address to announce instead of the listen address (repeatable)' },
   operator: { type: 'string', multiple: true, value: 'PEER_ID', description: 'a peer id allowed to order a network shutdown (repeatable; default: the bootstraps)' },
+  'trusted-net': { type: 'string', multiple: true, value: 'CIDR', description: 'a network whose nodes count as one site with this one, spared the per-host limits (repeatable; for many nodes behind one NAT; this host\'s own addresses always count)' },
   'key-file': { type: 'string', value: 'PATH', description: 'keep the node\'s identity in this file (created with mode 0600), so its peer id survives restarts' },
   'log-level': { type: 'string', value: 'LEVEL', description: `one of ${LOG_LEVELS.join(', ')}; debug and trace enable libp2p's debug logs too`, default: 'info' },
   'http-port': { type: 'string', value: 'PORT', description: 'serve the HTTP control API and dashboard on this port (0: any free port)', default: 'no HTTP API' },
@@ -134,6 +136,12 @@ export function parseCliArgs (role: Role, argv: string[], env: Record<string, st
       throw new UsageError(`--operator ${id} is not a peer id`)
     }
   }
+  const trustedNetworks = (values['trusted-net'] as string[] | undefined) ?? []
+  for (const network of trustedNetworks) {
+    if (parseCidr(network) == null) {
+      throw new UsageError(`--trusted-net ${network} is not an IP network (e.g. 10.0.0.0/8, fd00::/8 or 192.168.1.7)`)
+    }
+  }
   const http = httpOptions(values)
   const name = values.name as string | undefined ?? (role === 'bootstrap' ? 'bootstrap' : undefined)
   if (name != null && !isValidName(name)) {
@@ -150,6 +158,7 @@ export function parseCliArgs (role: Role, argv: string[], env: Record<string, st
       bootstrap,
       keyFile: values['key-file'] as string | undefined,
       operators,
+      ...(trustedNetworks.length > 0 ? { trustedNetworks } : {}),
       ...(http != null ? { http } : {})
     }
   }

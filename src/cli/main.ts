@@ -107,9 +107,15 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): v
     print.out(`HTTP API: ${node.httpUrl} (dashboard: ${node.httpUrl}/ui)`)
   }
   if (node.role === 'bootstrap') {
-    const local = addresses.find(ma => ma.startsWith('/ip4/127.') || ma.startsWith('/ip6/::1/')) ?? addresses[0]
-    print.out('start a node with:')
+    const isLocal = (ma: string): boolean => ma.startsWith('/ip4/127.') || ma.startsWith('/ip6/::1/')
+    const local = addresses.find(isLocal) ?? addresses[0]
+    const remote = addresses.find(ma => !isLocal(ma))
+    print.out('start a node on this machine with:')
     print.out(`  node dist/node.js --bootstrap ${local}`)
+    if (remote != null && remote !== local) {
+      print.out('or, from another machine:')
+      print.out(`  node dist/node.js --bootstrap ${remote}`)
+    }
   }
   if (process.stdin.isTTY === true) {
     print.info(CONSOLE_HELP)

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import { createTopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
 import type { PeerGuard } from '../protection/peer-guard.js'
+import type { SameSite } from '../protection/same-site.js'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import { isValidName } from '../config.js'
 import { membershipTopic } from '../membership/announcements.js'
@@ -19,13 +20,6 @@ export function broadcastTopic (protocolPrefix: string): string {
 
 /** Bytes a broadcast envelope adds to its payload (id 16, name 64, timestamp and tags), with room to spare. */
 const ENVELOPE_OVERHEAD_BYTES = 1024
-
-/**
- * Loopback addresses. gossipsub's IP-colocation penalty (-5 * (peers on one IP - 10)^2) would graylist every peer
- * of a host running more than about 13 nodes; nodes on one host are the local demo and the test swarm, not Sybils.
- * Peers on any other address keep the penalty.
- */
-const LOOPBACK_IPS = new Set(['127.0.0.1', '::1'])
 
 /**
  * Topic scoring that only punishes: invalid messages (a bad signature, or rejected by our validator) cost the peer
@@ -68,7 +62,11 @@ export function seenTtl (replayWindow: number): number {
  */
 export const MESH_DEGREE = { D: 4, Dlo: 3, Dhi: 8, Dout: 2, Dscore: 3 }
 
-export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial<GossipsubOpts> {
+/**
+ * `sameSite`: addresses spared gossipsub's IP-colocation penalty (-5 * (peers on one IP - 10)^2), which would graylist
+ * every peer of a host running more than about 13 nodes. Peers at any other address keep it.
+ */
+export function gossipsubOptions (config: NodeConfig, guard: PeerGuard, sameSite: SameSite): Partial<GossipsubOpts> {
   const topic = broadcastTopic(config.protocolPrefix)
   const membership = membershipTopic(config.protocolPrefix)
   const maxRpcBytes = 4 * (config.maxMessageBytes + ENVELOPE_OVERHEAD_BYTES) + 64 * 1024
@@ -96,7 +94,7 @@ export function gossipsubOptions (config: NodeConfig, guard: PeerGuard): Partial
     },
     scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: GRAYLIST_THRESHOLD },
     scoreParams: {
-      IPColocationFactorWhitelist: LOOPBACK_IPS,
+      IPColocationFactorWhitelist: sameSite.colocationWhitelist(),
       // our strikes (rate limits, malformed frames, invalid messages) are the application part of the score
       appSpecificScore: (peer) => guard.score(peer),
       appSpecificWeight: 1,

@@ -48,7 +48,12 @@ describe('resolveConfig', () => {
     ['http.host', { http: { port: 0, host: 'localhost' } }],
     ['http.token', { http: { port: 0, token: 'short' } }],
     ['http.token', { http: { port: 0, token: 'has a space in it' } }],
-    ['http.tls', { http: { port: 0, tls: true } }]
+    ['http.tls', { http: { port: 0, tls: true } }],
+    ['trustedNetworks', { trustedNetworks: '10.0.0.0/8' }],
+    ['trustedNetworks', { trustedNetworks: ['10.0.0.0/33'] }],
+    ['trustedNetworks', { trustedNetworks: ['example.com'] }],
+    ['trustedNetworks', { trustedNetworks: ['10.0.0.0/8/8'] }],
+    ['trustedNetworks', { trustedNetworks: [8] }]
   ]
   for (const [option, init] of bad) {
     it(`rejects ${JSON.stringify(init)} naming "${option}"`, () => {
@@ -64,6 +69,12 @@ describe('resolveConfig', () => {
     assert.equal(resolveConfig({}).http, undefined)
     assert.deepEqual(resolveConfig({ http: { port: 5001 } }).http, { port: 5001, host: '127.0.0.1', token: undefined })
     assert.deepEqual(resolveConfig({ http: { port: 0, host: '::1', token: 'secret-token' } }).http, { port: 0, host: '::1', token: 'secret-token' })
+  })
+
+  it('takes trusted networks as CIDRs or single addresses, none by default', () => {
+    assert.deepEqual(resolveConfig({}).trustedNetworks, [])
+    assert.deepEqual(resolveConfig({ trustedNetworks: ['10.0.0.0/8', ' 192.168.1.7', 'fd00::/8'] }).trustedNetworks,
+      ['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8'])
   })
 
   it('createNode() rejects bad options before starting anything', async () => {
@@ -91,6 +102,13 @@ describe('parseCliArgs', () => {
     assert.deepEqual(parseCliArgs('bootstrap', ['--http-port', '5000']).init.http, { port: 5000 })
     assert.deepEqual(parseCliArgs('peer', ['--bootstrap', BOOT, '--http-port', '0', '--http-host', '0.0.0.0', '--http-token', 'secret-token']).init.http,
       { port: 0, host: '0.0.0.0', token: 'secret-token' })
+  })
+
+  it('turns --trusted-net (repeatable, or P2P_TRUSTED_NET) into trustedNetworks', () => {
+    assert.equal(parseCliArgs('peer', ['--bootstrap', BOOT]).init.trustedNetworks, undefined)
+    assert.deepEqual(parseCliArgs('peer', ['--bootstrap', BOOT, '--trusted-net', '10.0.0.0/8', '--trusted-net', '192.168.1.7']).init.trustedNetworks,
+      ['10.0.0.0/8', '192.168.1.7'])
+    assert.deepEqual(parseCliArgs('bootstrap', [], { P2P_TRUSTED_NET: '172.16.0.0/12,fd00::/8' }).init.trustedNetworks, ['172.16.0.0/12', 'fd00::/8'])
   })
 
   it('takes every flag from its P2P_ environment variable, and a flag wins over it', () => {
@@ -129,7 +147,8 @@ describe('parseCliArgs', () => {
     ['an HTTP port out of range', ['--bootstrap', BOOT, '--http-port', '65536'], /--http-port must be/],
     ['an HTTP host that is not an address', ['--bootstrap', BOOT, '--http-port', '0', '--http-host', 'localhost'], /--http-host must be/],
     ['an HTTP token too short', ['--bootstrap', BOOT, '--http-port', '0', '--http-token', 'abc'], /--http-token must be/],
-    ['an HTTP host without a port', ['--bootstrap', BOOT, '--http-host', '127.0.0.1'], /--http-host needs --http-port/]
+    ['an HTTP host without a port', ['--bootstrap', BOOT, '--http-host', '127.0.0.1'], /--http-host needs --http-port/],
+    ['a trusted network that is not one', ['--bootstrap', BOOT, '--trusted-net', '10.0.0.0/40'], /--trusted-net 10.0.0.0\/40 is not an IP network/]
   ]
   for (const [what, argv, message] of bad) {
     it(`refuses ${what}`, () => {
