@@ -23,8 +23,14 @@ export class CliProcess {
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
   private readonly waiters: Array<() => void> = []
 
-  constructor (script: string, args: string[], options: { node?: string, env?: Record<string, string> } = {}) {
-    this.child = spawn(options.node ?? process.execPath, [`${DIST}${script}`, ...args], { stdio: 'pipe', env: { ...process.env, ...options.env } })
+  /**
+   * `script`: a file of dist/, or an absolute path. `netns`: run it in that network namespace (`ip netns exec`
+   * execs, so signals reach the script itself).
+   */
+  constructor (script: string, args: string[], options: { node?: string, env?: Record<string, string>, netns?: string } = {}) {
+    const command = [options.node ?? process.execPath, script.startsWith('/') ? script : `${DIST}${script}`, ...args]
+    if (options.netns != null) command.unshift('ip', 'netns', 'exec', options.netns)
+    this.child = spawn(command[0], command.slice(1), { stdio: 'pipe', env: { ...process.env, ...options.env } })
     for (const [stream, into] of [[this.child.stdout, this.lines], [this.child.stderr, this.errors]] as const) {
       createInterface({ input: stream }).on('line', line => {
         into.push(line)

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { Cluster, waitFor } from './cluster.ts'
 import { hostPlan } from './netns.ts'
 import { Recorder, table, writeJson, type ScenarioResult } from './report.ts'
+import { oneHost, remoteLimits } from './same-site.ts'
 import { bootstrapFailure, churn, lossyLinks, partitionAndHeal, restart, type Context, type Scenario } from './scenarios.ts'
 
 const { values } = parseArgs({
@@ -81,6 +82,8 @@ async function stopAll (): Promise<void> {
 }
 
 const scenarios: Scenario[] = [
+  oneHost(plan, dir),
+  remoteLimits(plan),
   lossyLinks,
   ...partitionSeconds.map(partitionAndHeal),
   restart,
@@ -109,42 +112,60 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const results: ScenarioResult[] = []
 const suiteStart = Date.now()
-log(`net: a bootstrap pair and ${nodeCount} nodes, each in its own network namespace; seed ${seed}; logs in ${dir}/`)
-try {
-  const ms = await startNetwork()
-  log(`net: network up and whole in ${(ms / 1000).toFixed(1)} s`)
-  for (const scenario of scenarios) {
-    const rec = new Recorder()
-    const start = Date.now()
-    log(`net: ${scenario.name}...`)
-    let error: string | undefined
-    try {
-      // each scenario starts from a whole network; one that a previous scenario broke is rebuilt, and said so
-      const ready = await waitFor(async () => cluster.healthy(), 'a healthy network', 30_000).catch(() => NaN)
-      if (Number.isNaN(ready)) {
-        rec.note('the network was not whole after the previous scenario: rebuilt from scratch')
-        log('  the network was not whole: rebuilding it')
-        for (const line of await cluster.notAlive()) log(`    ${line}`)
-        await stopAll()
-        cluster = new Cluster(dir, cluster.token)
-        spareHosts.splice(0, spareHosts.length, ...plan.spare)
-        await startNetwork()
-      }
-      await scenario.run(context, rec)
-    } catch (err: any) {
-      error = err.message
-    }
+
+/** Runs one scenario and records its result; `prepare` readies what it runs on. */
+async function runScenario (scenario: Scenario, prepare: (rec: Recorder) => Promise<void>): Promise<void> {
+  const rec = new Recorder()
+  const start = Date.now()
+  log(`net: ${scenario.name}...`)
+  let error: string | undefined
+  try {
+    await prepare(rec)
+    await scenario.run(context, rec)
+  } catch (err: any) {
+    error = err.message
+  }
+  if (scenario.standalone !== true) {
     // honest peers banned (a gossipsub score below the graylist threshold) explain lost broadcasts and split views
     const { bans } = await cluster.counters().catch(() => ({ bans: NaN }))
     rec.measure('bans by the live nodes since they started', bans)
-    // the machine is shared: how busy it was says how far the timings can be trusted
-    rec.measure('load average (1 min) at the end, on 2 cores', loadavg()[0].toFixed(1))
-    const result: ScenarioResult = {
-      scenario: scenario.name, passed: error == null && !rec.failed, durationMs: Date.now() - start, figures: rec.figures, notes: rec.notes, error
-    }
-    results.push(result)
-    log(`  ${result.passed ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${error != null ? `: ${error}` : ''}`)
-    for (const note of rec.notes) log(`  note: ${note}`)
+  }
+  // the machine is shared: how busy it was says how far the timings can be trusted
+  rec.measure('load average (1 min) at the end, on 2 cores', loadavg()[0].toFixed(1))
+  const result: ScenarioResult = {
+    scenario: scenario.name, passed: error == null && !rec.failed, durationMs: Date.now() - start, figures: rec.figures, notes: rec.notes, error
+  }
+  results.push(result)
+  log(`  ${result.passed ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s${error != null ? `: ${error}` : ''}`)
+  for (const note of rec.notes) log(`  note: ${note}`)
+}
+
+/** Each scenario on the shared network starts from a whole one; one that a previous scenario broke is rebuilt, and said so. */
+async function wholeNetwork (rec: Recorder): Promise<void> {
+  const ready = await waitFor(async () => cluster.healthy(), 'a healthy network', 30_000).catch(() => NaN)
+  if (Number.isNaN(ready)) {
+    rec.note('the network was not whole after the previous scenario: rebuilt from scratch')
+    log('  the network was not whole: rebuilding it')
+    for (const line of await cluster.notAlive()) log(`    ${line}`)
+    await stopAll()
+    cluster = new Cluster(dir, cluster.token)
+    spareHosts.splice(0, spareHosts.length, ...plan.spare)
+    await startNetwork()
+  }
+}
+
+log(`net: a bootstrap pair and ${nodeCount} nodes, each in its own network namespace; seed ${seed}; logs in ${dir}/`)
+try {
+  for (const scenario of scenarios.filter(scenario => scenario.standalone === true)) {
+    await runScenario(scenario, async () => {})
+  }
+  const shared = scenarios.filter(scenario => scenario.standalone !== true)
+  if (shared.length > 0) {
+    const ms = await startNetwork()
+    log(`net: network up and whole in ${(ms / 1000).toFixed(1)} s`)
+  }
+  for (const scenario of shared) {
+    await runScenario(scenario, wholeNetwork)
   }
 } catch (err: any) {
   results.push({ scenario: 'start-up', passed: false, durationMs: Date.now() - suiteStart, figures: [], notes: [], error: err.message })

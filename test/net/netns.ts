@@ -152,14 +152,19 @@ export function heal (hosts: Host[]): void {
   }
 }
 
-/** Who lives where: bootstraps at .1 and .2, peers from .11, then spare hosts for nodes that join later. */
-export function hostPlan (peers: number, spare = 2): { bootstraps: Host[], peers: Host[], spare: Host[] } {
+/**
+ * Who lives where: bootstraps at .1 and .2, peers from .11, then spare hosts for nodes that join later; the
+ * same-site scenarios' two hosts at .240 and .241.
+ */
+export function hostPlan (peers: number, spare = 2): { bootstraps: Host[], peers: Host[], spare: Host[], site: Host, far: Host } {
   if (peers < 4 || peers + spare > 200) throw new Error(`between 4 and ${200 - spare} peer nodes, not ${peers}`)
   const host = (name: string, last: number): Host => ({ ns: `${PREFIX}${name}`, ip: `${SUBNET}.${last}` })
   const peer = (i: number): Host => host(`n${String(i + 1).padStart(2, '0')}`, 11 + i)
   return {
     bootstraps: [host('b1', 1), host('b2', 2)],
     peers: Array.from({ length: peers }, (_, i) => peer(i)),
-    spare: Array.from({ length: spare }, (_, i) => peer(peers + i))
+    spare: Array.from({ length: spare }, (_, i) => peer(peers + i)),
+    site: host('site', 240),
+    far: host('far', 241)
   }
 }

@@ -83,7 +83,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 try {
   const plan = hostPlan(Number(values.nodes))
-  createNetwork([CONTROLLER, ...plan.bootstraps, ...plan.peers, ...plan.spare])
+  createNetwork([CONTROLLER, ...plan.bootstraps, ...plan.peers, ...plan.spare, plan.site, plan.far])
   if (interrupted) throw new Error('interrupted')
   driver = spawn('ip', ['netns', 'exec', CONTROLLER.ns, process.execPath, fileURLToPath(new URL('driver.ts', import.meta.url)),
     ...process.argv.slice(2).filter(arg => !arg.startsWith('--out')), '--out', values.out], { stdio: 'inherit', cwd: ROOT })

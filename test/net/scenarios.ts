@@ -22,6 +22,8 @@ export interface Context {
 
 export interface Scenario {
   name: string
+  /** Runs on hosts of its own, before the shared network starts (which would share its 2 cores). */
+  standalone?: boolean
   run: (ctx: Context, rec: Recorder) => Promise<void>
 }
 
