@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bootstrap node's command line. The runtime check comes first, before libp2p is loaded.
 import { useSmallBufferPool } from './buffer-pool.js'
-import { assertSupportedRuntime } from './cli/runtime-check.js'
+import { assertSupportedRuntime } from './runtime-check.js'
 
 assertSupportedRuntime()
 useSmallBufferPool()

@@ -26,6 +26,8 @@ import { peerExchange } from './protocols/peer-exchange/index.js'
 import { registry } from './protocols/registry/index.js'
 import { status } from './protocols/status/index.js'
 import { VERSION } from './version.js'
+import { UnsupportedRuntimeError } from './errors.js'
+import { runtimeProblem } from './runtime-check.js'
 import { batchYamuxWindowUpdates } from './yamux-window-updates.js'
 import { cacheEd25519Keys } from './ed25519-key-cache.js'
 import type { NodeInit } from './config.js'
@@ -35,9 +37,14 @@ const LIBP2P_TIMEOUT = 10_000
 
 /**
  * Creates a node of the network: a bootstrap or a peer, one code path for both. The node is started before it is
- * returned, unless `start: false`. Throws InvalidOptionError (naming the option) on bad options.
+ * returned, unless `start: false`. Throws InvalidOptionError (naming the option) on bad options, and
+ * UnsupportedRuntimeError on a Node.js older than 22.
  */
 export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
+  const problem = runtimeProblem()
+  if (problem != null) {
+    throw new UnsupportedRuntimeError(problem)
+  }
   const config = resolveConfig(init)
   batchYamuxWindowUpdates()
   cacheEd25519Keys()

@@ -96,3 +96,13 @@ export class NotOperatorError extends Error {
     this.name = NotOperatorError.name
   }
 }
+
+/** This Node.js is too old for libp2p's dependencies; the message says what to run instead. */
+export class UnsupportedRuntimeError extends Error {
+  static override name = 'UnsupportedRuntimeError'
+
+  constructor (message: string) {
+    super(message)
+    this.name = UnsupportedRuntimeError.name
+  }
+}

@@ -95,13 +95,29 @@ export function parseCliArgs (role: Role, argv: string[], env: Record<string, st
   if (values.help === true) {
     return { help: true, logLevel: 'info', init: {} }
   }
+  const fromEnvironment = new Set<string>()
   for (const [name, flag] of Object.entries(FLAGS[role])) {
     const fromEnv = env[envVariable(name)]
     if (values[name] !== undefined || flag.type !== 'string' || fromEnv == null || fromEnv.trim() === '') {
       continue
     }
     values[name] = flag.multiple === true ? fromEnv.split(/[\s,]+/).filter(item => item !== '') : fromEnv.trim()
+    fromEnvironment.add(name)
   }
+  try {
+    return optionsFrom(role, values)
+  } catch (err: any) {
+    // a bad value that came from the environment is named by its variable: the user set no flag
+    const flag = err.name === UsageError.name ? (err.message as string).match(/^--([a-z-]+)/) : null
+    if (flag != null && fromEnvironment.has(flag[1])) {
+      throw new UsageError(`${envVariable(flag[1])} (from the environment)${(err.message as string).slice(flag[0].length)}`)
+    }
+    throw err
+  }
+}
+
+/** The parsed flags -> options of createNode(), or a UsageError naming the flag. */
+function optionsFrom (role: Role, values: Record<string, unknown>): CliOptions {
   const logLevel = (values['log-level'] as string | undefined) ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)

@@ -4,7 +4,7 @@
  * node's name and address and what to try next; lines typed here go to node-1's console. Ctrl-C (or SIGTERM)
  * stops every process gracefully; a second one kills them.
  */
-import { assertSupportedRuntime } from './runtime-check.js'
+import { assertSupportedRuntime } from '../runtime-check.js'
 
 assertSupportedRuntime()
 

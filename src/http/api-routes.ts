@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify'
 const DEFAULT_LISTED_MESSAGES = 100
 
 const COUNT = { type: 'string', pattern: '^[0-9]{1,9}$' }
-const TEXT = { type: 'string' }
+/** A message's text: an empty one is refused, as the console ignores an empty line. */
+const TEXT = { type: 'string', minLength: 1 }
 
 /** The P2P paths: authenticated broadcast and direct messages, and what the node knows of the network. */
 export function apiRoutes (app: FastifyInstance, node: P2PNode, log: MessageLog, events: EventStreams): void {

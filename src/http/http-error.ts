@@ -5,18 +5,15 @@
 export class HttpError extends Error {
   readonly statusCode: number
   readonly error: string
-  /** More fields of the body, e.g. the Flask seed's `"status": "rejected"`. */
-  readonly extra: Record<string, unknown>
 
-  constructor (statusCode: number, error: string, detail?: string, extra: Record<string, unknown> = {}) {
+  constructor (statusCode: number, error: string, detail?: string) {
     super(detail ?? error)
     this.statusCode = statusCode
     this.error = error
-    this.extra = extra
   }
 
   body (): Record<string, unknown> {
-    return { error: this.error, ...(this.message !== this.error ? { detail: this.message } : {}), ...this.extra }
+    return { error: this.error, ...(this.message !== this.error ? { detail: this.message } : {}) }
   }
 }
 

@@ -139,7 +139,9 @@ export class HttpApi {
       if (answer.statusCode >= 500) {
         this.logger.error('%s %s failed: %s', request.method, request.url.split('?')[0], (err as Error).stack ?? err)
       }
-      return reply.code(answer.statusCode).send(answer.body())
+      // a route may add fields to its refusals (the Flask seed's "status": "rejected")
+      const fields = answer.statusCode < 500 ? (request.routeOptions.config as { errorFields?: Record<string, unknown> }).errorFields : undefined
+      return reply.code(answer.statusCode).send({ ...answer.body(), ...fields })
     })
   }
 }

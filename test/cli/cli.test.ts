@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { CliProcess } from '../helpers.ts'
+import { runtimeProblem } from '../../dist/runtime-check.js'
+import { CliProcess, DIST } from '../helpers.ts'
 
 const HOST = ['--host', '127.0.0.1']
 const running: CliProcess[] = []
@@ -187,5 +188,17 @@ describe('an old Node.js', () => {
     assert.equal(code, 1)
     assert.equal(cli.errors.length, 1)
     assert.match(cli.errors[0], /needs Node\.js 22 or newer.*npm start/)
+  })
+
+  it('makes createNode() reject with UnsupportedRuntimeError and the same sentence', { skip: systemNode == null ? 'no Node.js older than 22 on this machine' : false }, () => {
+    const script = `import('${DIST}index.js').then(m => m.createNode()).then(() => console.log('started'), err => console.log(err.name, err.message))`
+    const out = execFileSync(systemNode!, ['-e', script], { encoding: 'utf8', timeout: 30_000 }).trim()
+    assert.match(out, /^UnsupportedRuntimeError p2p-node needs Node\.js 22 or newer.*npm start/)
+  })
+
+  it('is told apart from a supported one by its version', () => {
+    assert.match(runtimeProblem('v20.20.2') ?? '', /^p2p-node needs Node\.js 22 or newer, but this is v20\.20\.2: run it through npm/)
+    assert.equal(runtimeProblem('v22.0.0'), undefined)
+    assert.equal(runtimeProblem('v24.21.0'), undefined)
   })
 })

@@ -87,6 +87,9 @@ describe(`the HTTP API of a bootstrap and ${PEERS} nodes`, () => {
       const missing = await api(node, '/message', { json: { sender: nodes[7].name } })
       assert.equal(missing.status, 400)
       assert.equal(typeof missing.body.error, 'string')
+      assert.equal(missing.body.status, 'rejected')
+      const malformed = await api(node, '/message', { method: 'POST', body: '{"sender": ' })
+      assert.deepEqual([malformed.status, malformed.body.error, malformed.body.status], [400, 'Invalid JSON', 'rejected'])
 
       const { messages } = (await api(node, '/messages')).body
       const recorded = messages.filter((message: any) => message.kind === 'http')
@@ -218,6 +221,8 @@ describe(`the HTTP API of a bootstrap and ${PEERS} nodes`, () => {
       ['no body', '/broadcast', { method: 'POST' }, 400, 'Invalid body'],
       ['msg a number', '/broadcast', { method: 'POST', body: '{"msg": 5}' }, 400, 'Invalid body'],
       ['msg missing', '/broadcast', { method: 'POST', body: '{"text": "hi"}' }, 400, 'Invalid body'],
+      ['an empty broadcast', '/broadcast', { method: 'POST', body: '{"msg": ""}' }, 400, 'Invalid body'],
+      ['an empty direct message', '/send', { method: 'POST', body: '{"to": "node-2", "msg": ""}' }, 400, 'Invalid body'],
       ['to an array', '/send', { method: 'POST', body: '{"to": ["node-2"], "msg": "hi"}' }, 400, 'Invalid body'],
       ['to empty', '/send', { method: 'POST', body: '{"to": "", "msg": "hi"}' }, 400, 'Invalid body'],
       ['to nobody', '/send', { method: 'POST', body: '{"to": "nobody", "msg": "hi"}' }, 404, 'Unknown peer'],

@@ -130,7 +130,9 @@ describe('parseCliArgs', () => {
     assert.deepEqual(init.http, { port: 5003, token: 'secret-token' })
     assert.equal(logLevel, 'warn')
     assert.equal(parseCliArgs('peer', ['--name', 'from-flag'], env).init.name, 'from-flag')
-    assert.throws(() => parseCliArgs('peer', [], { ...env, P2P_HTTP_PORT: 'eighty' }), /--http-port must be/)
+    assert.throws(() => parseCliArgs('peer', [], { ...env, P2P_HTTP_PORT: 'eighty' }), /^UsageError: P2P_HTTP_PORT \(from the environment\) must be/)
+    assert.throws(() => parseCliArgs('peer', [], { ...env, P2P_HTTP_TOKEN: 's3cret' }), /^UsageError: P2P_HTTP_TOKEN \(from the environment\) must be 8-256/)
+    assert.throws(() => parseCliArgs('peer', ['--http-token', 's3cret'], env), /^UsageError: --http-token must be 8-256/)
   })
 
   const bad: Array<[string, string[], RegExp]> = [
