@@ -75,12 +75,15 @@ export class InvalidKeyFileError extends Error {
   }
 }
 
-/** The network refused this node: its name is held by another live node, or its key is in use by another process. */
+/**
+ * The network refused this node, or cannot take it: its name is held by another live node, its key is in use by
+ * another process, or a bootstrap address names a peer id that is not the one answering there.
+ */
 export class JoinRefusedError extends Error {
   static override name = 'JoinRefusedError'
-  readonly reason: 'name-taken' | 'duplicate-key'
+  readonly reason: 'name-taken' | 'duplicate-key' | 'wrong-peer-id'
 
-  constructor (reason: 'name-taken' | 'duplicate-key', message: string) {
+  constructor (reason: 'name-taken' | 'duplicate-key' | 'wrong-peer-id', message: string) {
     super(message)
     this.name = JoinRefusedError.name
     this.reason = reason

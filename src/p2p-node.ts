@@ -4,7 +4,7 @@ import { fromString as fromUtf8 } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { randomBytes } from '@libp2p/crypto'
 import { ConnectionKeeper } from './discovery/connection-keeper.js'
-import { MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
+import { JoinRefusedError, MessageTooLargeError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
 import { GRAYLIST_THRESHOLD, broadcastTopic, encodeBroadcast, readBroadcast, seenTtl } from './gossip/broadcast.js'
 import { SenderCheck, type Refusal } from './membership/sender-check.js'
 import { STRIKES, type PeerGuard } from './protection/peer-guard.js'
@@ -18,7 +18,6 @@ import { queryStatus, type NodeStatus, type StatusService } from './protocols/st
 import { peerIdText } from './protocols/wire.js'
 import { VERSION } from './version.js'
 import type { NodeConfig, Role } from './config.js'
-import type { JoinRefusedError } from './errors.js'
 import type { Member, MemberEvents, MemberList, MemberState } from './membership/members.js'
 import type { GoodbyeReason, GoodbyeService } from './protocols/goodbye/index.js'
 import type { MessageService, ReceivedDirectMessage } from './protocols/message/index.js'
@@ -28,6 +27,7 @@ import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, Logger, Message, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 // a type, not an interface: libp2p's ServiceMap wants an index signature, which only type aliases get implicitly
 export type NodeServices = {
@@ -138,8 +138,20 @@ export interface P2PNodeEvents extends MemberEvents {
   'peer:discovery': CustomEvent<PeerInfo>
   'peer:connect': CustomEvent<PeerId>
   'peer:disconnect': CustomEvent<PeerId>
-  /** A peer node has joined the broadcast mesh: its broadcasts now travel through it. Once per start; never for a bootstrap. */
+  /**
+   * A peer node is ready: a registered member that holds the network's view and is in the broadcast mesh (or is
+   * the only peer node), so that its broadcasts reach everyone. Once per start; never for a bootstrap.
+   */
   ready: CustomEvent<void>
+  /** libp2p listens (node.multiaddrs are known); next, the node registers with its bootstraps. Once per start. */
+  listening: CustomEvent<void>
+  /** A bootstrap accepted this node: it is a member now, and catches up with the network's view. Once per start. */
+  joined: CustomEvent<{ bootstrap: PeerId }>
+  /**
+   * A bootstrap of this node's list could not be reached, or did not accept the registration, for now: it is tried
+   * again with backoff (1 s, doubling, up to 10 s).
+   */
+  'bootstrap:failed': CustomEvent<{ address: string, error: string }>
   /** A broadcast or direct message was refused; `reason` says why. Counted in networkStatus().messages.rejected. */
   'message:rejected': CustomEvent<RejectedMessage>
   /** A peer flooded this node or misbehaved: it was hung up on and is kept out for `banDuration`. */
@@ -147,14 +159,16 @@ export interface P2PNodeEvents extends MemberEvents {
   /** An operator ordered the network to shut down: this node is leaving. */
   shutdown: CustomEvent<ShutdownOrder>
   /**
-   * A bootstrap that was unreachable at start refused this node later (its name or key was taken): it is leaving.
-   * At start, the refusal rejects start() instead.
+   * A bootstrap that was unreachable at start refused this node later (its name or key was taken, or another peer
+   * answers at its address): it is leaving. At start, the refusal rejects start() instead.
    */
   refused: CustomEvent<JoinRefusedError>
 }
 
 /** Bound of stop(): past it, the node is reported stopped and libp2p finishes in the background. */
 const STOP_TIMEOUT = 5_000
+/** A joined node catches up with its bootstrap's view once in the membership mesh, or after this long without one. */
+const CATCH_UP_WAIT = 10_000
 /** Gossipsub heartbeats a node connected to enough peers may spend outside a mesh before it looks for more. */
 const MESHLESS_HEARTBEATS = 3
 const MEMBER_EVENTS = ['member:join', 'member:suspect', 'member:dead', 'member:leave'] as const
@@ -179,9 +193,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   /** The local HTTP control API and dashboard, when the `http` option was given. */
   readonly http?: HttpApi
   private startedAt = 0
+  /** When a bootstrap first accepted this node, this start. */
+  private joinedAt = 0
   private ready = false
-  /** Paged once through a bootstrap's view since it started (see checkReady). */
-  private caughtUp = false
   /** Gossipsub heartbeats in a row this node spent outside a mesh while connected to enough peers. */
   private heartbeatsOutsideMesh = 0
   private stopping?: Promise<void>
@@ -206,6 +220,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       peerExchangeInterval: config.peerExchangeInterval,
       syncInterval: config.heartbeatInterval,
       dialTimeout: config.requestTimeout,
+      onBootstrapFailed: (address, err) => { this.onBootstrapFailed(address, err) },
       log: libp2p.logger.forComponent('p2p-node:discovery')
     })
     // by default the network's operators are its bootstraps: a bootstrap's own key orders its network's shutdown
@@ -229,10 +244,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         this.safeDispatchEvent('shutdown', { detail: { from, reason } })
         void this.leave('network shutdown ordered', 'network-shutdown')
       },
-      onRefused: (err) => {
-        // no goodbye, no LEAVE: a refused node is not a member, and with a duplicate key it would speak for another
-        this.safeDispatchEvent('refused', { detail: err })
-        void this.stop()
+      onRefused: (err) => { this.onRefused(err) },
+      onBootstrapFailed: (address, err) => { this.onBootstrapFailed(address, err) },
+      onJoined: (bootstrap) => {
+        this.joinedAt = Date.now()
+        this.safeDispatchEvent('joined', { detail: { bootstrap } })
+        this.checkReady()
       },
       log: libp2p.logger.forComponent('p2p-node:membership')
     })
@@ -289,9 +306,24 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     return this.libp2p.status === 'started' && this.stopping == null
   }
 
-  /** True once the node can broadcast through the mesh (a bootstrap, which stays out of it, always is). */
+  /**
+   * True once the node is a registered member that holds the network's view (it paged through a bootstrap's) and can
+   * broadcast to everyone: it is in the broadcast mesh, or it is the only peer node. A bootstrap always is.
+   */
   get isReady (): boolean {
-    return this.isStarted && (this.role === 'bootstrap' || this.meshPeers() > 0)
+    if (!this.isStarted) {
+      return false
+    }
+    return this.role === 'bootstrap' || (this.holdsView() && (this.meshPeers() > 0 || !this.knowsPeerNodes()))
+  }
+
+  /** Registered, and caught up with a bootstrap's view. */
+  private holdsView (): boolean {
+    return this.membership.registrations.isJoined && this.keeper.hasCaughtUp
+  }
+
+  private knowsPeerNodes (): boolean {
+    return this.memberList.live().some(member => member.role === 'peer')
   }
 
   /**
@@ -306,7 +338,6 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     await this.stopping
     this.stopping = undefined
     this.ready = false
-    this.caughtUp = false
     // first, so that a port in use fails the start before the node joins
     await this.http?.start()
     const pubsub = this.libp2p.services.pubsub
@@ -331,6 +362,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     }
     pubsub.subscribe(this.topic)
     this.startedAt = Date.now()
+    this.safeDispatchEvent('listening')
     this.membership.start()
     try {
       await this.membership.registrations.registerWithBootstraps()
@@ -553,7 +585,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       knownPeers: this.memberList.live().length,
       meshPeers: this.meshPeers(),
       networkSize: this.membership.networkSize().size,
-      rejectedMessages: this.counters.rejectedBroadcast + this.counters.rejectedDirect
+      rejectedMessages: this.counters.rejectedBroadcast + this.counters.rejectedDirect,
+      state: this.isReady ? 'joined' : 'joining'
     }
   }
 
@@ -748,26 +781,52 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   }
 
   /**
-   * A peer node is ready once in the broadcast mesh, and catches up once in the membership mesh. Runs on gossipsub's
-   * graft events and heartbeats; a graft event also fires for grafts that gossipsub refused, so the meshes
-   * themselves are checked. A peer this node grafted is in its mesh until that peer's PRUNE arrives: ready may come
-   * just before a refusal, and findMeshRoom then looks further.
+   * A peer node registers, catches up with the network's view once in the membership mesh, and is ready once it
+   * holds that view and is in the broadcast mesh (see isReady). Runs on registration, gossipsub's graft events and
+   * heartbeats; a graft event also fires for grafts that gossipsub refused, so the meshes themselves are checked. A
+   * peer this node grafted is in its mesh until that peer's PRUNE arrives: ready may come just before a refusal,
+   * and findMeshRoom then looks further.
    */
   private checkReady (): void {
     if (this.role !== 'peer') {
       return
     }
-    if (!this.ready && this.meshPeers() > 0) {
-      this.ready = true
-      this.safeDispatchEvent('ready')
+    const registrations = this.membership.registrations
+    if (!registrations.isJoined) {
+      registrations.retryRegistrations()
+      return
     }
     // Once in the membership mesh, this node hears every JOIN sent from now on: a page through a bootstrap's view
     // then adds all that registered before. Caught up earlier, it missed the nodes joining at about the same time
     // (their JOINs went out before it could hear them) until their next heartbeat, minutes later in a big swarm.
-    if (!this.caughtUp && this.libp2p.services.pubsub.getMeshPeers(this.membership.topic).length > 0) {
-      this.caughtUp = true
+    // A node that joined alone has no mesh to wait for, nor one whose bootstrap knew only members that are gone. A
+    // failed catch-up is tried again at the next heartbeat.
+    const inMesh = this.libp2p.services.pubsub.getMeshPeers(this.membership.topic).length > 0
+    if (!this.keeper.hasCaughtUp && (inMesh || registrations.joinedAlone || Date.now() - this.joinedAt > CATCH_UP_WAIT)) {
       this.keeper.catchUp()
     }
+    if (!this.ready && this.isReady) {
+      this.ready = true
+      this.safeDispatchEvent('ready')
+    }
+  }
+
+  /** A bootstrap could not be reached or did not accept this node for now; another peer at its address is fatal while joining. */
+  private onBootstrapFailed (address: Multiaddr, err: Error): void {
+    if (err.name === JoinRefusedError.name && !this.membership.registrations.isJoined) {
+      this.onRefused(err as JoinRefusedError)
+      return
+    }
+    this.safeDispatchEvent('bootstrap:failed', { detail: { address: address.toString(), error: err.message } })
+  }
+
+  /** No goodbye, no LEAVE: a refused node is not a member, and with a duplicate key it would speak for another. */
+  private onRefused (err: JoinRefusedError): void {
+    if (this.stopping != null) {
+      return
+    }
+    this.safeDispatchEvent('refused', { detail: err })
+    void this.stop()
   }
 
   private forward (evt: CustomEvent<any>): void {

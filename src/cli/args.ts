@@ -66,8 +66,9 @@ export function envVariable (flag: string): string {
 }
 
 export function usage (role: Role): string {
-  const command = role === 'bootstrap' ? 'node dist/bootstrap.js' : 'node dist/node.js --bootstrap <multiaddr>'
-  const lines = [`Usage: ${command} [options]`, '', 'Options (each also from the environment variable in brackets; a flag wins over it):']
+  const command = role === 'bootstrap' ? 'npx p2p-bootstrap' : 'npx p2p-node --bootstrap <multiaddr>'
+  const script = role === 'bootstrap' ? 'node dist/bootstrap.js' : 'node dist/node.js'
+  const lines = [`Usage: ${command} [options]`, `  (or ${script} ... where node is Node.js 22 or newer)`, '', 'Options (each also from the environment variable in brackets; a flag wins over it):']
   for (const [name, flag] of Object.entries(FLAGS[role])) {
     const left = `  --${name}${flag.value != null ? ` ${flag.value}` : ''}`
     const env = flag.type === 'string' ? ` [${envVariable(name)}${flag.multiple === true ? ', comma-separated' : ''}]` : ''

@@ -146,7 +146,7 @@ Try:
   type a line here            node-1 broadcasts it to every node
   /msg node-2 hello           node-1 sends it to node-2 directly
   /peers, /status node-3      what node-1 knows
-  in another terminal:        node dist/node.js --bootstrap ${bootstrapAddr} --name you
+  in another terminal:        npx p2p-node --bootstrap ${bootstrapAddr} --name you
 Ctrl-C stops every node.
 `)
   const console1 = children.get('node-1')!.stdin!

@@ -33,13 +33,14 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
 
   let node: P2PNode
   try {
-    node = await createNode(options.init)
+    // started below, once every line it prints has a listener: a start may take a while to reach a bootstrap
+    node = await createNode({ ...options.init, start: false })
   } catch (err: any) {
     print.error(startupFailure(err, argv, options.init.http?.port))
     return err.name === 'InvalidOptionError' ? 2 : 1
   }
 
-  printBanner(node, print)
+  node.addEventListener('listening', () => { printBanner(node, print) })
   node.addEventListener('message', (evt) => {
     const { kind, fromName, text } = evt.detail
     print.out(`[${kind}] ${fromName}: ${text}`)
@@ -47,8 +48,20 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.http?.log.subscribe((message) => {
     if (message.kind === 'http') print.out(`[http] ${message.fromName}: ${message.text}`)
   })
+  // while joining, every failed attempt to reach a bootstrap is said; once joined, bootstraps that come and go are
+  // routine (GET /network and the debug log tell)
+  let toldFailure = false
+  node.addEventListener('bootstrap:failed', (evt) => {
+    if (node.membership.registrations.isJoined) return
+    toldFailure = true
+    print.info(`[joining] bootstrap ${evt.detail.address}: ${evt.detail.error}; trying again`)
+  })
+  node.addEventListener('joined', (evt) => {
+    if (toldFailure) print.info(`[joining] reached bootstrap ${evt.detail.bootstrap.toString()}: registered`)
+  })
+  node.addEventListener('refused', (evt) => { print.error(evt.detail.message) })
   node.addEventListener('ready', () => {
-    print.info('ready: joined the broadcast mesh')
+    print.info(`ready: joined the network (size ${node.membership.networkSize().size})`)
   })
   node.addEventListener('member:join', (evt) => { print.info(`[join] ${evt.detail.name} (${evt.detail.peerId.toString()})`) })
   node.addEventListener('member:leave', (evt) => { print.info(`[leave] ${evt.detail.name} left`) })
@@ -57,9 +70,28 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.addEventListener('message:rejected', (evt) => { print.info(`[rejected] ${evt.detail.kind} from ${evt.detail.fromName}: ${evt.detail.reason}`) })
   node.addEventListener('peer:banned', (evt) => { print.info(`[banned] ${evt.detail.peerId.toString()}: ${evt.detail.reason}`) })
 
+  // a signal while the node starts (it may be waiting for a bootstrap) stops it once started
+  let stop = (_code?: number): void => { stopRequested = true }
+  let stopRequested = false
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      print.error(`${signal} again: exiting at once`)
+      process.exit(130)
+    }
+    stop()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await node.start()
+  } catch (err: any) {
+    print.error(startupFailure(err, argv, options.init.http?.port))
+    return 1
+  }
+
   return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (code = 0): void => {
+    stop = (code = 0): void => {
       if (stopping) {
         return
       }
@@ -78,20 +110,13 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
       print.info(`network shutdown ordered by ${evt.detail.from.toString()}: ${evt.detail.reason}`)
       stop()
     })
-    node.addEventListener('refused', (evt) => {
-      print.error(evt.detail.message)
+    node.addEventListener('refused', () => { stop(1) })
+    const closeConsole = startConsole(node, io.stdin, print, () => { stop() })
+    if (!node.isStarted) { // refused while it started
       stop(1)
-    })
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        print.error(`${signal} again: exiting at once`)
-        process.exit(130)
-      }
+    } else if (stopRequested) {
       stop()
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    const closeConsole = startConsole(node, io.stdin, print, () => { stop() })
   })
 }
 
@@ -111,14 +136,18 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): v
     const local = addresses.find(isLocal) ?? addresses[0]
     const remote = addresses.find(ma => !isLocal(ma))
     print.out('start a node on this machine with:')
-    print.out(`  node dist/node.js --bootstrap ${local}`)
+    print.out(`  npx p2p-node --bootstrap ${local}`)
     if (remote != null && remote !== local) {
       print.out('or, from another machine:')
-      print.out(`  node dist/node.js --bootstrap ${remote}`)
+      print.out(`  npx p2p-node --bootstrap ${remote}`)
     }
   }
   if (process.stdin.isTTY === true) {
     print.info(CONSOLE_HELP)
+  }
+  const bootstraps = node.membership.registrations.bootstrapIds.size
+  if (node.role === 'peer') {
+    print.info(`joining the network through ${bootstraps === 1 ? 'its bootstrap' : `${bootstraps} bootstraps`}...`)
   }
 }
 

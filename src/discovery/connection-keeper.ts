@@ -1,5 +1,6 @@
 import { peerIdsOf } from '../config.js'
 import { jitter, shuffle } from '../random.js'
+import { dialBootstrap } from './dial-bootstrap.js'
 import type { MemberList } from '../membership/members.js'
 import type { PeerExchangeService } from '../protocols/peer-exchange/index.js'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
@@ -39,6 +40,8 @@ export interface ConnectionKeeperInit {
   maxParallelDials: number
   peerExchangeInterval: number
   dialTimeout: number
+  /** A bootstrap of the list could not be dialed, or is not the peer its address names (JoinRefusedError). */
+  onBootstrapFailed: (address: Multiaddr, err: Error) => void
   log: Logger
 }
 
@@ -69,6 +72,7 @@ export class ConnectionKeeper {
   private lastSyncAt = 0
   /** Whether this node has paged through a bootstrap's whole view (see catchUp). */
   private caughtUp = false
+  private catchingUp = false
 
   constructor (init: ConnectionKeeperInit) {
     this.init = init
@@ -82,6 +86,10 @@ export class ConnectionKeeper {
     }
     this.running = true
     this.init.libp2p.addEventListener('connection:close', this.onConnectionClose)
+    this.caughtUp = false
+    // the node dialed its bootstraps just before (registerWithBootstraps): the first redial waits its turn
+    this.nextBootstrapAt = Date.now() + jitter(REBOOTSTRAP_MIN)
+    this.bootstrapBackoff = 2 * REBOOTSTRAP_MIN
     this.schedule(0)
   }
 
@@ -135,15 +143,22 @@ export class ConnectionKeeper {
    */
   catchUp (): void {
     const bootstrap = shuffle(this.init.libp2p.getPeers().filter(peer => this.isBootstrap(peer)))[0]
-    if (bootstrap == null) {
+    if (bootstrap == null || this.catchingUp) {
       return
     }
+    this.catchingUp = true
     this.init.peerExchange.exchangeAll(bootstrap)
       .then(added => {
         this.caughtUp = true
         this.init.log('caught up with %p: %d peers new to this node', bootstrap, added)
       })
       .catch(err => { this.init.log('catching up with %p failed: %s', bootstrap, err.message) })
+      .finally(() => { this.catchingUp = false })
+  }
+
+  /** Whether this node has paged through a bootstrap's whole view since it started: it holds the network's view. */
+  get hasCaughtUp (): boolean {
+    return this.caughtUp
   }
 
   /**
@@ -221,9 +236,12 @@ export class ConnectionKeeper {
     const missing = this.init.bootstrap.filter(ma => !connected.has(ma.getPeerId() ?? ''))
     this.init.log('dialing %d unconnected bootstrap addresses', missing.length)
     for (const ma of missing) {
-      this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.dialTimeout) })
+      dialBootstrap(this.init.libp2p, ma, AbortSignal.timeout(this.init.dialTimeout))
         .then(() => { this.schedule(0) })
-        .catch(err => { this.init.log('bootstrap %a unreachable: %s', ma, err.message) })
+        .catch(err => {
+          this.init.log('bootstrap %a unreachable: %s', ma, err.message)
+          if (this.running) this.init.onBootstrapFailed(ma, err)
+        })
     }
   }
 

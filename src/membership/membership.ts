@@ -8,7 +8,7 @@ import { jitter } from '../random.js'
 import { Role as AnnouncementRole } from './pb/announcement.js'
 import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { Liveness } from './liveness.js'
-import { Registrations } from './registrations.js'
+import { Registrations, type RegistrationsInit } from './registrations.js'
 import { issueCertificate, verifyCertificate } from './certificate.js'
 import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { isGone, isVerified, stretchedInterval, type Certificate, type Member, type MemberList } from './members.js'
@@ -56,6 +56,10 @@ export interface MembershipInit {
   onShutdown: (from: PeerId, reason: string) => void
   /** A bootstrap refused this node after it started (it was unreachable at start): the node should stop. */
   onRefused: (err: JoinRefusedError) => void
+  /** Registering with a bootstrap failed for now; it is tried again (see Registrations). */
+  onBootstrapFailed: RegistrationsInit['onBootstrapFailed']
+  /** The first bootstrap of this start accepted this node. */
+  onJoined: RegistrationsInit['onJoined']
   log: Logger
 }
 
@@ -110,6 +114,8 @@ export class Membership {
       },
       onLeft: (peer) => { this.onDeregistered(peer) },
       onRefused: init.onRefused,
+      onBootstrapFailed: init.onBootstrapFailed,
+      onJoined: init.onJoined,
       certify: async (peer, name, nonce) => issueCertificate(init.privateKey, init.protocolPrefix, peer, name, nonce),
       onCertified: (issuer, signature) => { this.certificate ??= { issuer, signature } },
       log: init.log

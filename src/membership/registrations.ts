@@ -6,6 +6,7 @@ import { toString as toHex } from 'uint8arrays/to-string'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { isValidName, peerIdsOf } from '../config.js'
 import { JoinRefusedError } from '../errors.js'
+import { dialBootstrap } from '../discovery/dial-bootstrap.js'
 import { abortOnSignal } from '../protocols/framing.js'
 import { RegistryRequest, RegistryResponse, type RegistryService } from '../protocols/registry/index.js'
 import { Role as RegistryRole } from '../protocols/registry/pb/registry.js'
@@ -38,6 +39,10 @@ export interface RegistrationsInit {
   onLeft: (peer: PeerId) => void
   /** A bootstrap refused this node after it started. */
   onRefused: (err: JoinRefusedError) => void
+  /** Registering with the bootstrap at `address` failed for now (unreachable, or no answer): it is tried again. */
+  onBootstrapFailed: (address: Multiaddr, err: Error) => void
+  /** The first bootstrap of this start accepted this node: it is a member now. */
+  onJoined: (bootstrap: PeerId) => void
   /** Signs a membership certificate for a peer this node accepted (see certificate.ts). */
   certify: (peer: PeerId, name: string, nonce: Uint8Array) => Promise<Uint8Array>
   /** A bootstrap accepted this node and certified its name for this start. */
@@ -67,6 +72,10 @@ export class Registrations {
   readonly bootstrapIds: ReadonlySet<string>
   private readonly registrations = new Map<string, Registration>()
   private readonly registeredWith = new Set<string>()
+  /** Whether a bootstrap has accepted this node since it started. */
+  private joined = false
+  /** Live peer members the first bootstrap to accept this node knew of, besides this node. */
+  private peersAtJoin?: number
   private readonly registering = new Map<string, Promise<void>>()
   private readonly lookups = new Map<string, { until: number, answer: Promise<string | undefined> }>()
 
@@ -87,6 +96,18 @@ export class Registrations {
     this.init.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     this.registeredWith.clear()
     this.registering.clear()
+    this.joined = false
+    this.peersAtJoin = undefined
+  }
+
+  /** Whether a bootstrap has accepted this node since it started: it stays a member while its bootstraps come and go. */
+  get isJoined (): boolean {
+    return this.joined
+  }
+
+  /** Whether the bootstrap that accepted this node knew no other peer node then: its view had nothing to catch up. */
+  get joinedAlone (): boolean {
+    return this.peersAtJoin === 0
   }
 
   /** Whether `peer` is one of the bootstraps this node was given. */
@@ -101,8 +122,13 @@ export class Registrations {
    */
   async registerWithBootstraps (): Promise<void> {
     const results = await Promise.allSettled(this.init.bootstraps.map(async ma => {
-      const connection = await this.init.libp2p.dial(ma, { signal: AbortSignal.timeout(this.init.requestTimeout) })
-      await this.register(connection.remotePeer)
+      try {
+        const connection = await dialBootstrap(this.init.libp2p, ma, AbortSignal.timeout(this.init.requestTimeout))
+        await this.register(connection.remotePeer)
+      } catch (err: any) {
+        if (err.name !== JoinRefusedError.name) this.init.onBootstrapFailed(ma, err)
+        throw err
+      }
     }))
     for (const result of results) {
       if (result.status === 'rejected' && result.reason?.name === JoinRefusedError.name) {
@@ -252,7 +278,8 @@ export class Registrations {
     const certificate = await this.init.certify(asker, request.name, request.nonce)
     // kept, so that this bootstrap's peer exchange answers vouch for the member's name to those who page through them
     this.init.members.markVerified(asker, nonce, { issuer: this.init.libp2p.peerId, signature: certificate })
-    return { status: RegistryResponse.Status.OK, certificate }
+    const peers = this.init.members.live().filter(member => member.role === 'peer' && !member.peerId.equals(asker)).length
+    return { status: RegistryResponse.Status.OK, certificate, peers }
   }
 
   private async handleReport (request: RegistryRequest, reporter: PeerId): Promise<RegistryResponse> {
@@ -297,6 +324,11 @@ export class Registrations {
     switch (response.status) {
       case RegistryResponse.Status.OK:
         this.registeredWith.add(peer.toString())
+        if (!this.joined) {
+          this.joined = true
+          this.peersAtJoin = response.peers
+          this.init.onJoined(peer)
+        }
         if (response.certificate != null) {
           this.init.onCertified(peer, response.certificate)
         }
@@ -339,17 +371,38 @@ export class Registrations {
     return this.init.members.live().filter(member => member.role === 'bootstrap' && member.state === 'alive').map(member => member.peerId)
   }
 
+  /**
+   * Registers with the connected bootstraps this node is not registered with, for a node not yet joined: a
+   * registration that failed on a connection that stayed up (a timeout, a reset stream) is not retried on connect.
+   */
+  retryRegistrations (): void {
+    if (this.joined) {
+      return
+    }
+    for (const peer of this.connectedBootstraps()) {
+      if (!this.registeredWith.has(peer.toString()) && !this.registering.has(peer.toString())) {
+        this.registerInBackground(peer)
+      }
+    }
+  }
+
   private onConnect (evt: CustomEvent<PeerId>): void {
     const peer = evt.detail
     if (!this.isBootstrap(peer) || this.registeredWith.has(peer.toString())) {
       return
     }
+    this.registerInBackground(peer)
+  }
+
+  private registerInBackground (peer: PeerId): void {
     this.register(peer).catch(err => {
       if (err.name === JoinRefusedError.name) {
         this.init.onRefused(err)
-      } else {
-        this.init.log('registering with %p failed: %s', peer, err.message)
+        return
       }
+      this.init.log('registering with %p failed: %s', peer, err.message)
+      const address = this.init.bootstraps.find(ma => ma.getPeerId() === peer.toString())
+      if (address != null) this.init.onBootstrapFailed(address, err)
     })
   }
 

@@ -83,6 +83,19 @@ describe('a bootstrap and 3 node processes', () => {
     assert.match(duplicate.errors.join('\n'), /the name "cli-2" is already held by 12D3Koo/)
   })
 
+  it('refuses a bootstrap address whose peer id is not the one answering there, naming both, within seconds', async () => {
+    const stranger = '12D3KooWPmbcKNbCzLQkeTr4B4kCiiRWVwVapUebrXdk9wSRPjPg'
+    const real = bootstrapAddr.split('/p2p/')[1]
+    const started = Date.now()
+    const wrong = start('node.js', [...HOST, '--bootstrap', bootstrapAddr.replace(real, stranger), '--name', 'wrong-id'])
+    const { code } = await wrong.exited
+    assert.equal(code, 1)
+    const error = wrong.errors.join('\n')
+    assert.ok(error.includes(real) && error.includes(stranger), error)
+    assert.ok(!wrong.lines.some(line => line.startsWith('ready:')), 'never ready')
+    console.log(`# refused the wrong peer id in ${Date.now() - started} ms`)
+  })
+
   it('refuses a second process started with the key file of a running one', async () => {
     const keyFile = join(mkdtempSync(join(tmpdir(), 'p2p-node-')), 'node.key')
     const first = start('node.js', [...HOST, '--bootstrap', bootstrapAddr, '--name', 'keyed', '--key-file', keyFile])
@@ -167,6 +180,36 @@ describe('the HTTP API from the command line', () => {
     cli.child.kill('SIGTERM')
     assert.equal((await cli.exited).code, 0)
     assert.ok(!cli.errors.some(line => line.includes('SecurityWarning')), cli.errors.join('\n'))
+  })
+})
+
+describe('a node whose bootstrap is not up yet', () => {
+  it('says so within seconds, keeps trying, says when it gets through, and only then is ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'p2p-node-'))
+    try {
+      // the bootstrap's address, known before it runs: a key file kept from an earlier start
+      const first = start('bootstrap.js', [...HOST, '--port', '0', '--key-file', join(dir, 'boot.key')])
+      const [, address] = await first.waitForLine(/--bootstrap (\S+)/)
+      assert.equal((await first.stop('SIGTERM')).code, 0)
+      const node = start('node.js', [...HOST, '--bootstrap', address, '--name', 'early', '--http-port', '0'])
+      const [, url] = await node.waitForLine(/^HTTP API: (\S+)/)
+      const started = Date.now()
+      await node.waitForLine(/^\[joining\] bootstrap \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo\w+: .*ECONNREFUSED.*; trying again$/, 10_000)
+      console.log(`# said the bootstrap was unreachable ${Date.now() - started} ms after its HTTP API was up`)
+      const joining: any = await (await fetch(`${url}/status`)).json()
+      assert.equal(joining.state, 'joining')
+      assert.equal(((await (await fetch(`${url}/health`)).json()) as any).ready, false)
+
+      const again = start('bootstrap.js', [...HOST, '--port', address.split('/')[4], '--key-file', join(dir, 'boot.key')])
+      await node.waitForLine(/^\[joining\] reached bootstrap 12D3Koo\w+: registered$/, 30_000)
+      await node.waitForLine(/^ready: joined the network \(size 2\)$/, 30_000)
+      const joined: any = await (await fetch(`${url}/status`)).json()
+      assert.deepEqual([joined.state, joined.networkSize], ['joined', 2])
+      assert.equal((await node.stop('SIGTERM')).code, 0)
+      assert.equal((await again.stop('SIGTERM')).code, 0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

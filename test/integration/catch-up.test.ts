@@ -62,8 +62,8 @@ describe('catching up with a bootstrap', () => {
       pagings.push(paging)
       return paging
     }
-    // its catch-up (a page through the bootstrap's view once it is in the membership mesh) is over
-    await waitFor(() => (node as any).caughtUp === true, 'the node caught up with its bootstrap')
+    // its catch-up (a page through the bootstrap's view once it joined, alone here) is over
+    await waitFor(() => (node as any).keeper.hasCaughtUp === true, 'the node caught up with its bootstrap')
     await Promise.allSettled(pagings)
     const before = pagings.length
 
@@ -90,7 +90,7 @@ describe('catching up with a bootstrap', () => {
     }
     await node.start()
     // either may come first: the JOIN waits for a peer to hear it, the page-through for the bootstrap's answers
-    await waitFor(() => (node as any).keeper.caughtUp === true && announced.some(a => a.kind === 'join'), 'the node JOINed and paged through its bootstrap\'s view')
+    await waitFor(() => (node as any).keeper.hasCaughtUp === true && announced.some(a => a.kind === 'join'), 'the node JOINed and paged through its bootstrap\'s view')
     const joinedAt = announced.find(a => a.kind === 'join')?.at
     assert.ok(joinedAt != null)
     // an observation window, not a synchronisation: in it, a node sent its first heartbeat at the pace of the view

@@ -23,12 +23,13 @@ describe('wire codecs', () => {
       [DirectMessageAck, { id, status: DirectMessageAck.Status.TOO_LARGE, error: 'too big' }],
       [PeerExchangeRequest, { name: 'carol', role: Role.PEER, addresses: [randomBytes(8)], limit: 10, findName: 'dave' }],
       [PeerExchangeResponse, { status: PeerExchangeResponse.Status.OK, peers: [{ peerId: randomBytes(38), name: 'erin', role: Role.BOOTSTRAP, addresses: [randomBytes(8)], seenMsAgo: 5, state: MemberState.DEAD, nonce: randomBytes(8), seq: 3, intervalMs: 50_000 }] }],
-      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10, rejectedMessages: 2 }],
+      [StatusResponse, { peerId: 'x', name: 'frank', role: StatusResponse.Role.PEER, version: '1.0.0', uptimeMs: 123456, addresses: [randomBytes(8)], connections: 3, knownPeers: 9, meshPeers: 4, networkSize: 10, rejectedMessages: 2, state: StatusResponse.State.JOINED }],
       [Announcement, { kind: Announcement.Kind.HEARTBEAT, name: 'gina', role: Role.PEER, addresses: [randomBytes(8)], nonce: randomBytes(8), seq: 7, sentAt: 1_700_000_000_002, intervalMs: 5000, neighbours: [randomBytes(38)], meshNeighbours: 1, reason: 'x' }],
       [Goodbye, { reason: Goodbye.Reason.NETWORK_SHUTDOWN, message: 'bye' }],
       [NetworkSizeResponse, { size: 31, alive: 30, suspect: 1, method: NetworkSizeResponse.Method.MEMBERSHIP_VIEW, freshnessMs: 900, exact: true }],
       [RegistryRequest, { kind: RegistryRequest.Kind.REGISTER, name: 'hal', role: Role.PEER, addresses: [], nonce: randomBytes(8) }],
-      [RegistryResponse, { status: RegistryResponse.Status.NAME_TAKEN, error: 'taken' }]
+      [RegistryResponse, { status: RegistryResponse.Status.NAME_TAKEN, error: 'taken' }],
+      [RegistryResponse, { status: RegistryResponse.Status.OK, certificate: randomBytes(64), peers: 12 }]
     ]
     for (const [codec, value] of samples) {
       assert.deepEqual(toPlain(codec.decode(codec.encode(value))), toPlain(value))

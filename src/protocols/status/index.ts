@@ -31,6 +31,11 @@ export interface NodeStatus {
   networkSize: number
   /** Broadcasts and direct messages this node refused: unknown or spoofed sender, replay. */
   rejectedMessages: number
+  /**
+   * 'joined' once the node is a registered member holding the network's view and able to broadcast (see
+   * P2PNode.isReady); 'joining' before, e.g. while no bootstrap answers. A bootstrap is always joined.
+   */
+  state: 'joining' | 'joined'
 }
 
 export type StatusService = RequestResponseService<StatusRequest, StatusResponse>
@@ -67,7 +72,8 @@ function toWire (status: NodeStatus): StatusResponse {
     knownPeers: status.knownPeers,
     meshPeers: status.meshPeers,
     networkSize: status.networkSize,
-    rejectedMessages: status.rejectedMessages
+    rejectedMessages: status.rejectedMessages,
+    state: status.state === 'joined' ? StatusResponse.State.JOINED : StatusResponse.State.JOINING
   }
 }
 
@@ -91,6 +97,7 @@ function fromWire (response: StatusResponse): NodeStatus {
     knownPeers: response.knownPeers,
     meshPeers: response.meshPeers,
     networkSize: response.networkSize,
-    rejectedMessages: response.rejectedMessages
+    rejectedMessages: response.rejectedMessages,
+    state: response.state === StatusResponse.State.JOINED ? 'joined' : 'joining'
   }
 }

@@ -176,6 +176,7 @@ export interface RegistryResponse {
   error?: string
   name?: string
   certificate?: Uint8Array
+  peers?: number
 }
 
 export namespace RegistryResponse {
@@ -234,6 +235,11 @@ export namespace RegistryResponse {
           w.bytes(obj.certificate)
         }
 
+        if (obj.peers != null) {
+          w.uint32(40)
+          w.uint32(obj.peers)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -262,6 +268,10 @@ export namespace RegistryResponse {
             }
             case 4: {
               obj.certificate = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.peers = reader.uint32()
               break
             }
             default: {

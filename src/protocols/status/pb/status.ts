@@ -69,6 +69,7 @@ export interface StatusResponse {
   meshPeers: number
   networkSize: number
   rejectedMessages: number
+  state: StatusResponse.State
 }
 
 export namespace StatusResponse {
@@ -87,6 +88,22 @@ export namespace StatusResponse {
   export namespace Role {
     export const codec = (): Codec<Role> => {
       return enumeration<Role>(__RoleValues)
+    }
+  }
+
+  export enum State {
+    JOINING = 'JOINING',
+    JOINED = 'JOINED'
+  }
+
+  enum __StateValues {
+    JOINING = 0,
+    JOINED = 1
+  }
+
+  export namespace State {
+    export const codec = (): Codec<State> => {
+      return enumeration<State>(__StateValues)
     }
   }
 
@@ -156,6 +173,11 @@ export namespace StatusResponse {
           w.uint32(obj.rejectedMessages)
         }
 
+        if (obj.state != null && __StateValues[obj.state] !== 0) {
+          w.uint32(96)
+          StatusResponse.State.codec().encode(obj.state, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -171,7 +193,8 @@ export namespace StatusResponse {
           knownPeers: 0,
           meshPeers: 0,
           networkSize: 0,
-          rejectedMessages: 0
+          rejectedMessages: 0,
+          state: State.JOINING
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -226,6 +249,10 @@ export namespace StatusResponse {
             }
             case 11: {
               obj.rejectedMessages = reader.uint32()
+              break
+            }
+            case 12: {
+              obj.state = StatusResponse.State.codec().decode(reader)
               break
             }
             default: {
