@@ -76,14 +76,18 @@ export class InvalidKeyFileError extends Error {
 }
 
 /**
- * The network refused this node, or cannot take it: its name is held by another live node, its key is in use by
- * another process, or a bootstrap address names a peer id that is not the one answering there.
+ * Why the network refused this node, or cannot take it: its name is held by another live node, its key is in use by
+ * another process, a bootstrap address names a peer id that is not the one answering there, or a bootstrap rejected
+ * the registration for another reason (its message says which).
  */
+export type JoinRefusal = 'name-taken' | 'duplicate-key' | 'wrong-peer-id' | 'rejected'
+
+/** The network refused this node, or cannot take it; `reason` says why. */
 export class JoinRefusedError extends Error {
   static override name = 'JoinRefusedError'
-  readonly reason: 'name-taken' | 'duplicate-key' | 'wrong-peer-id'
+  readonly reason: JoinRefusal
 
-  constructor (reason: 'name-taken' | 'duplicate-key' | 'wrong-peer-id', message: string) {
+  constructor (reason: JoinRefusal, message: string) {
     super(message)
     this.name = JoinRefusedError.name
     this.reason = reason

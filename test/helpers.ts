@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
@@ -13,6 +14,15 @@ export async function waitFor (condition: () => boolean | Promise<boolean>, mess
     }
     await new Promise(resolve => setTimeout(resolve, interval))
   }
+}
+
+/** A TCP port free now on 127.0.0.1: for a node that must listen where another one is told to look for it. */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise(resolve => server.close(resolve))
+  return port
 }
 
 /** A CLI process whose output lines are collected, with a way to wait for one. */

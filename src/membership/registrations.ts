@@ -338,7 +338,7 @@ export class Registrations {
       case RegistryResponse.Status.DUPLICATE_KEY:
         throw new JoinRefusedError('duplicate-key', `${peer.toString()} refused this node: ${response.error ?? 'its key is in use'}`)
       default:
-        throw new Error(`registration refused by ${peer.toString()}: ${response.error ?? response.status}`)
+        throw new JoinRefusedError('rejected', `${peer.toString()} refused this node: ${response.error ?? response.status}`)
     }
   }
 

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { runtimeProblem } from '../../dist/runtime-check.js'
-import { CliProcess, DIST } from '../helpers.ts'
+import { CliProcess, DIST, waitFor } from '../helpers.ts'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 const HOST = ['--host', '127.0.0.1']
 const running: CliProcess[] = []
@@ -237,6 +241,27 @@ describe('an old Node.js', () => {
     const script = `import('${DIST}index.js').then(m => m.createNode()).then(() => console.log('started'), err => console.log(err.name, err.message))`
     const out = execFileSync(systemNode!, ['-e', script], { encoding: 'utf8', timeout: 30_000 }).trim()
     assert.match(out, /^UnsupportedRuntimeError p2p-node needs Node\.js 22 or newer.*npm start/)
+  })
+
+  // a user's shell: the machine's PATH, without this package's node_modules/.bin that npm scripts put first
+  const userPath = (process.env.PATH ?? '').split(':').filter(dir => !dir.includes('node_modules')).join(':')
+  const hasNpx = spawnSync('sh', ['-c', 'command -v npx'], { env: { ...process.env, PATH: userPath } }).status === 0
+
+  it('runs the node command the bootstrap prints, pasted as it is into such a shell', { skip: systemNode == null || !hasNpx ? 'no Node.js older than 22, or no npx, on this machine' : false }, async () => {
+    const bootstrap = start('bootstrap.js', [...HOST, '--port', '0'])
+    const [, printed] = await bootstrap.waitForLine(/^ {2}(npx p2p-node --bootstrap \/ip4\/127\.0\.0\.1\/\S+)$/)
+    // --host keeps the pasted node's traffic on loopback; its own process group, so that npx and node stop together
+    const pasted = spawn('sh', ['-c', `${printed} --host 127.0.0.1 --name pasted`], { cwd: ROOT, env: { ...process.env, PATH: userPath }, detached: true })
+    const output: string[] = []
+    for (const stream of [pasted.stdout, pasted.stderr]) createInterface({ input: stream }).on('line', line => { output.push(line) })
+    try {
+      await waitFor(() => output.some(line => line.startsWith('ready:')) || pasted.exitCode != null, 'the pasted node to be ready', 30_000)
+      assert.ok(output.some(line => line.startsWith('ready:')), output.join('\n'))
+      assert.ok(!output.some(line => line.includes('EBADENGINE')), output.join('\n'))
+    } finally {
+      process.kill(-pasted.pid!, 'SIGTERM')
+      await bootstrap.stop('SIGTERM')
+    }
   })
 
   it('is told apart from a supported one by its version', () => {

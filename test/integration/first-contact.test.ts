@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { after, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createNode, type P2PNode } from '../../dist/index.js'
-import { waitFor } from '../helpers.ts'
+import { freePort, waitFor } from '../helpers.ts'
 
 const LISTEN = ['/ip4/127.0.0.1/tcp/0']
 /** A well-formed peer id that nobody here has. */
@@ -79,11 +78,3 @@ describe('first contact through the library', () => {
   })
 })
 
-/** A TCP port free now on 127.0.0.1. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}

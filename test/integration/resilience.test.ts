@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { after, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as lp from 'it-length-prefixed'
 import { pipe } from 'it-pipe'
 import { createNode, type P2PNode } from '../../dist/index.js'
-import { waitFor } from '../helpers.ts'
+import { freePort, waitFor } from '../helpers.ts'
 
 const started: P2PNode[] = []
 after(async () => { await Promise.all(started.map(async node => node.stop())) })
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 describe('bootstrap outages', () => {
   it('a node started while its bootstrap is down keeps retrying, joins when it comes up, and re-bootstraps after losing it', async () => {
