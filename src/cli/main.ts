@@ -40,7 +40,7 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
     return err.name === 'InvalidOptionError' ? 2 : 1
   }
 
-  node.addEventListener('listening', () => { printBanner(node, print) })
+  node.addEventListener('listening', () => { printBanner(node, print, options.init.bootstrap ?? []) })
   node.addEventListener('message', (evt) => {
     const { kind, fromName, text } = evt.detail
     print.out(`[${kind}] ${fromName}: ${text}`)
@@ -120,7 +120,7 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   })
 }
 
-function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): void {
+function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>, bootstraps: string[]): void {
   const addresses = node.multiaddrs
   print.out(`p2p-node ${VERSION} ${node.role} "${node.name}" started`)
   print.out(`peer id: ${node.peerId.toString()}`)
@@ -145,9 +145,8 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>): v
   if (process.stdin.isTTY === true) {
     print.info(CONSOLE_HELP)
   }
-  const bootstraps = node.membership.registrations.bootstrapIds.size
   if (node.role === 'peer') {
-    print.info(`joining the network through ${bootstraps === 1 ? 'its bootstrap' : `${bootstraps} bootstraps`}...`)
+    print.info(`joining the network through ${bootstraps.join(', ')}...`)
   }
 }
 
