@@ -139,11 +139,13 @@ describe('bad command lines', () => {
     ['no bootstrap', 'node.js', [], /--bootstrap is required/],
     ['a bad multiaddr', 'node.js', ['--bootstrap', 'not-a-multiaddr'], /not a valid multiaddr/],
     ['a bad port', 'bootstrap.js', ['--port', '99999'], /--port must be/],
-    ['a bad HTTP port', 'bootstrap.js', ['--http-port', 'http'], /--http-port must be/]
+    ['a bad HTTP port', 'bootstrap.js', ['--http-port', 'http'], /--http-port must be/],
+    ['a bad trusted network', 'bootstrap.js', ['--trusted-net', '10.0.0.0/33'], /--trusted-net 10\.0\.0\.0\/33 is not an IP network/],
+    ['a token too short in P2P_HTTP_TOKEN, named by the variable', 'bootstrap.js', ['--http-port', '0'], /^error: P2P_HTTP_TOKEN \(from the environment\) must be 8-256/]
   ]
   for (const [what, script, args, message] of cases) {
     it(`exits 2 with one line for ${what}`, async () => {
-      const cli = start(script, args)
+      const cli = start(script, args, what.includes('P2P_HTTP_TOKEN') ? { env: { P2P_HTTP_TOKEN: 's3cret' } } : undefined)
       const { code } = await cli.exited
       assert.equal(code, 2)
       assert.equal(cli.errors.length, 1, cli.errors.join('\n'))
@@ -155,7 +157,7 @@ describe('bad command lines', () => {
     const cli = start('node.js', ['--help'])
     assert.equal((await cli.exited).code, 0)
     const help = cli.lines.join('\n')
-    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce', '--operator', '--http-port', '--http-host', '--http-token']) {
+    for (const flag of ['--bootstrap', '--name', '--port', '--host', '--key-file', '--log-level', '--announce', '--operator', '--trusted-net', '--http-port', '--http-host', '--http-token']) {
       assert.ok(help.includes(flag), `--help mentions ${flag}`)
       if (flag !== '--help') assert.ok(help.includes(`[P2P_${flag.slice(2).toUpperCase().replace(/-/g, '_')}`), `--help names ${flag}'s variable`)
     }
