@@ -78,7 +78,7 @@ export interface NodeInit {
   /** How long a peer banned for misbehaving is kept out, in ms. Default: 600000 (10 minutes). */
   banDuration?: number
   /**
-   * Serve the local HTTP control API and dashboard (see the README) on `port` (0: any free port) at `host`
+   * Serve the local HTTP control API and dashboard (see docs/http-api.md) on `port` (0: any free port) at `host`
    * (default 127.0.0.1). With `token`, every request but GET /health must carry `Authorization: Bearer <token>`.
    * Default: no HTTP API.
    */

@@ -17,7 +17,7 @@ const MESSAGE_LOG_CAPACITY = 1000
 const bodyLimit = (maxMessageBytes: number): number => maxMessageBytes * 6 + 4096
 
 /**
- * The node's local HTTP control API (see the README): the Flask seed's contract, the P2P paths, Prometheus
+ * The node's local HTTP control API (see docs/http-api.md): the Flask seed's contract, the P2P paths, Prometheus
  * metrics and the dashboard. Every error is a 4xx or 5xx JSON body with a stable `error` field.
  */
 export class HttpApi {
