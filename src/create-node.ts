@@ -61,6 +61,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     log: logger('p2p-node:guard')
   })
   // the services below ask the node about itself; it exists by the time they are started
+  // eslint-disable-next-line prefer-const -- assigned once, after the services that read it through self()
   let node: P2PNode | undefined
   const self = (): P2PNode => {
     if (node == null) {

@@ -145,7 +145,7 @@ function optionsFrom (role: Role, values: Record<string, unknown>): CliOptions {
   for (const ma of announce) {
     checkMultiaddr('--announce', ma)
   }
-  const operators = (values.operator as string[] | undefined)
+  const operators = values.operator as string[] | undefined
   for (const id of operators ?? []) {
     try {
       peerIdFromString(id)

@@ -31,13 +31,15 @@ export class NodeMetrics implements Metrics {
   registerMetric (name: string, options: CalculatedMetricOptions): void
   registerMetric (name: string, options: MetricOptions & Calculated = {}): Metric | undefined {
     const gauge = this.gauge(name, options)
-    return options.calculate != null ? undefined : {
-      update: (value) => { gauge.set(value) },
-      increment: (value = 1) => { gauge.inc(value) },
-      decrement: (value = 1) => { gauge.dec(value) },
-      reset: () => { gauge.set(0) },
-      timer: () => gauge.startTimer()
-    }
+    return options.calculate != null
+      ? undefined
+      : {
+          update: (value) => { gauge.set(value) },
+          increment: (value = 1) => { gauge.inc(value) },
+          decrement: (value = 1) => { gauge.dec(value) },
+          reset: () => { gauge.set(0) },
+          timer: () => gauge.startTimer()
+        }
   }
 
   registerMetricGroup (name: string, options?: MetricOptions): MetricGroup
@@ -45,23 +47,27 @@ export class NodeMetrics implements Metrics {
   registerMetricGroup (name: string, options: MetricOptions & Calculated = {}): MetricGroup | undefined {
     const label = options.label ?? 'key'
     const gauge = this.gauge(name, { ...options, label })
-    return options.calculate != null ? undefined : {
-      update: (values: Values) => { each(values, (key, value) => { gauge.set({ [label]: key }, value) }) },
-      increment: (values: Values) => { each(values, (key, value) => { gauge.inc({ [label]: key }, value) }) },
-      decrement: (values: Values) => { each(values, (key, value) => { gauge.dec({ [label]: key }, value) }) },
-      reset: () => { gauge.reset() },
-      timer: (key: string) => gauge.startTimer({ [label]: key })
-    }
+    return options.calculate != null
+      ? undefined
+      : {
+          update: (values: Values) => { each(values, (key, value) => { gauge.set({ [label]: key }, value) }) },
+          increment: (values: Values) => { each(values, (key, value) => { gauge.inc({ [label]: key }, value) }) },
+          decrement: (values: Values) => { each(values, (key, value) => { gauge.dec({ [label]: key }, value) }) },
+          reset: () => { gauge.reset() },
+          timer: (key: string) => gauge.startTimer({ [label]: key })
+        }
   }
 
   registerCounter (name: string, options?: MetricOptions): LibCounter
   registerCounter (name: string, options: CalculatedMetricOptions): void
   registerCounter (name: string, options: MetricOptions & Calculated = {}): LibCounter | undefined {
     const counter = this.counter(name, options)
-    return options.calculate != null ? undefined : {
-      increment: (value = 1) => { counter.inc(value) },
-      reset: () => { counter.reset() }
-    }
+    return options.calculate != null
+      ? undefined
+      : {
+          increment: (value = 1) => { counter.inc(value) },
+          reset: () => { counter.reset() }
+        }
   }
 
   registerCounterGroup (name: string, options?: MetricOptions): CounterGroup
@@ -69,10 +75,12 @@ export class NodeMetrics implements Metrics {
   registerCounterGroup (name: string, options: MetricOptions & Calculated = {}): CounterGroup | undefined {
     const label = options.label ?? 'key'
     const counter = this.counter(name, { ...options, label })
-    return options.calculate != null ? undefined : {
-      increment: (values: Values) => { each(values, (key, value) => { counter.inc({ [label]: key }, value) }) },
-      reset: () => { counter.reset() }
-    }
+    return options.calculate != null
+      ? undefined
+      : {
+          increment: (values: Values) => { each(values, (key, value) => { counter.inc({ [label]: key }, value) }) },
+          reset: () => { counter.reset() }
+        }
   }
 
   registerHistogram (name: string, options?: HistogramOptions): LibHistogram

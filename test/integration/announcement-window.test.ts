@@ -24,8 +24,16 @@ describe('the membership topic validator', () => {
       topic: membershipTopic('p2p-node'),
       sequenceNumber: 1n,
       data: Announcement.encode({
-        kind: Announcement.Kind.HEARTBEAT, name: 'member', role: 2 as any, addresses: [], nonce: randomBytes(NONCE_BYTES),
-        seq: 7, sentAt, intervalMs: 5000, neighbours: [], meshNeighbours: 0
+        kind: Announcement.Kind.HEARTBEAT,
+        name: 'member',
+        role: 2 as any,
+        addresses: [],
+        nonce: randomBytes(NONCE_BYTES),
+        seq: 7,
+        sentAt,
+        intervalMs: 5000,
+        neighbours: [],
+        meshNeighbours: 0
       })
     })
     const validate = (receiver as any).membership.validate

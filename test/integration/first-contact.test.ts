@@ -77,4 +77,3 @@ describe('first contact through the library', () => {
     await waitFor(() => received.includes('bob got hi bob'), 'alice\'s broadcast at bob', 10_000)
   })
 })
-

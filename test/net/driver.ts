@@ -32,7 +32,6 @@ const CONVERGE_TIMEOUT = 90_000
 /** Nodes start this many at a time: a burst of 20 Node.js processes loading libp2p would starve 2 cores. */
 const START_WAVE = 4
 
-
 /** mulberry32: a seeded random, so that a run's victims and senders can be repeated with --seed. */
 function seededRandom (state: number): () => number {
   return () => {

@@ -161,7 +161,6 @@ export function footprint (node: P2PNode): { topics: number, heapUsed: number } 
   return { topics: pubsub.topics.size, heapUsed: process.memoryUsage().heapUsed }
 }
 
-
 /**
  * Peer exchange both ways between a stranger and a member: the stranger asks (describing itself), then the member
  * asks the stranger (whose answer names itself). Resolves with the number of peers the member took from its answer.

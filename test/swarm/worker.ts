@@ -71,7 +71,14 @@ async function handle (request: Request): Promise<unknown> {
       // publishes an announcement of the caller's making, signed by this node's key: how a forger would
       const from = node(request.key)
       await from.libp2p.services.pubsub.publish(membershipTopic('p2p-node'), Announcement.encode({
-        name: from.name, role: 'PEER' as any, addresses: [], nonce: randomBytes(8), seq: 1, sentAt: Date.now(), intervalMs: 5000, neighbours: [],
+        name: from.name,
+        role: 'PEER' as any,
+        addresses: [],
+        nonce: randomBytes(8),
+        seq: 1,
+        sentAt: Date.now(),
+        intervalMs: 5000,
+        neighbours: [],
         ...request.fields,
         kind: KIND_TO_WIRE[request.kind],
         subject: request.subject == null ? undefined : peerIdBytes(node(request.subject).peerId)

@@ -28,8 +28,20 @@ const SENDER = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQA
 const LIMITS = { limits: { peers: 64, addresses: 8, neighbours: 64 } }
 
 const codecs: Record<string, { encode: (value: any) => Uint8Array, decode: (bytes: Uint8Array, options?: any) => unknown }> = {
-  Broadcast, Announcement, DirectMessage, DirectMessageAck, PeerExchangeRequest, PeerExchangeResponse, StatusRequest,
-  StatusResponse, Goodbye, GoodbyeAck, NetworkSizeRequest, NetworkSizeResponse, RegistryRequest, RegistryResponse
+  Broadcast,
+  Announcement,
+  DirectMessage,
+  DirectMessageAck,
+  PeerExchangeRequest,
+  PeerExchangeResponse,
+  StatusRequest,
+  StatusResponse,
+  Goodbye,
+  GoodbyeAck,
+  NetworkSizeRequest,
+  NetworkSizeResponse,
+  RegistryRequest,
+  RegistryResponse
 }
 
 const id = fc.uint8Array({ minLength: 16, maxLength: 16 })

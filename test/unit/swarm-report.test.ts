@@ -13,12 +13,33 @@ it('folds the ids and numbers out of refusal reasons, so that one reason counts 
 it('prints the refusals, failures and missing nodes of a pattern under the table', () => {
   const latencyMs = { p50: 2, p95: 3, max: 3 }
   const group: PatternResult = {
-    pattern: 'group', phase: 'steady', messages: 20, failed: 1, errors: { 'the stream was closed': 1 }, expected: 20, delivered: 17,
-    missedBy: [3, 4], late: 1, refused: { 'direct: sent N s ago, outside the N s replay window': 2 }, duplicates: 0, ratio: 0.85, latencyMs, durationMs: 40
+    pattern: 'group',
+    phase: 'steady',
+    messages: 20,
+    failed: 1,
+    errors: { 'the stream was closed': 1 },
+    expected: 20,
+    delivered: 17,
+    missedBy: [3, 4],
+    late: 1,
+    refused: { 'direct: sent N s ago, outside the N s replay window': 2 },
+    duplicates: 0,
+    ratio: 0.85,
+    latencyMs,
+    durationMs: 40
   }
   const report: SwarmReport = {
-    nodes: 5, processes: 5, timingScale: 1, seed: 1, messageBytes: 128, rounds: 1, churn: 0, killed: [],
-    timingsMs: { spawn: 1, join: 2, converge: 3, total: 4 }, results: [group], ok: false
+    nodes: 5,
+    processes: 5,
+    timingScale: 1,
+    seed: 1,
+    messageBytes: 128,
+    rounds: 1,
+    churn: 0,
+    killed: [],
+    timingsMs: { spawn: 1, join: 2, converge: 3, total: 4 },
+    results: [group],
+    ok: false
   }
   const lines = formatReport(report).split('\n')
   assert.ok(lines.some(line => /^group\s+20\s+1\s+17\s+20\s+85\.00%/.test(line)), lines.join('\n'))
