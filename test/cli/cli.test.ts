@@ -261,7 +261,7 @@ describe('an old Node.js', () => {
       assert.ok(output.some(line => line.startsWith('ready:')), output.join('\n'))
       assert.ok(!output.some(line => line.includes('EBADENGINE')), output.join('\n'))
     } finally {
-      process.kill(-pasted.pid!, 'SIGTERM')
+      try { process.kill(-pasted.pid!, 'SIGTERM') } catch {} // the group may be gone already
       await bootstrap.stop('SIGTERM')
     }
   })
