@@ -50,18 +50,20 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   })
   // while joining, every failed attempt to reach a bootstrap is said; once joined, bootstraps that come and go are
   // routine (GET /network and the debug log tell)
+  let joined = false
   let toldFailure = false
   node.addEventListener('bootstrap:failed', (evt) => {
-    if (node.membership.registrations.isJoined) return
+    if (joined) return
     toldFailure = true
     print.info(`[joining] bootstrap ${evt.detail.address}: ${evt.detail.error}; trying again`)
   })
   node.addEventListener('joined', (evt) => {
+    joined = true
     if (toldFailure) print.info(`[joining] reached bootstrap ${evt.detail.bootstrap.toString()}: registered`)
   })
   node.addEventListener('refused', (evt) => { print.error(evt.detail.message) })
   node.addEventListener('ready', () => {
-    print.info(`ready: joined the network (size ${node.membership.networkSize().size})`)
+    print.info(`ready: joined the network (size ${node.networkStatus().size.size})`)
   })
   node.addEventListener('member:join', (evt) => { print.info(`[join] ${evt.detail.name} (${evt.detail.peerId.toString()})`) })
   node.addEventListener('member:leave', (evt) => { print.info(`[leave] ${evt.detail.name} left`) })
@@ -71,8 +73,8 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   node.addEventListener('peer:banned', (evt) => { print.info(`[banned] ${evt.detail.peerId.toString()}: ${evt.detail.reason}`) })
 
   // a signal while the node starts (it may be waiting for a bootstrap) stops it once started
-  let stop = (_code?: number): void => { stopRequested = true }
   let stopRequested = false
+  let stop = (_code?: number): void => { stopRequested = true }
   let stopping = false
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
