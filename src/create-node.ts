@@ -8,29 +8,37 @@ import { tcp } from '@libp2p/tcp'
 import { logger } from '@libp2p/logger'
 import { createLibp2p } from 'libp2p'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { peerIdsOf, resolveConfig } from './config.js'
-import { gossipsubOptions, seenTtl } from './gossip/broadcast.js'
+import { ConnectionKeeper } from './discovery/connection-keeper.js'
+import { Readiness } from './discovery/readiness.js'
+import { broadcastTopic, gossipsubOptions, seenTtl } from './gossip/broadcast.js'
+import { Broadcaster } from './gossip/broadcaster.js'
 import { loadOrCreateKey } from './identity.js'
 import { NodeMetrics } from './http/metrics.js'
 import { MemberList } from './membership/members.js'
+import { Membership } from './membership/membership.js'
 import { pingStreamLifetime } from './membership/ping-channels.js'
+import { SenderCheck } from './membership/sender-check.js'
 import { noiseCrypto } from './noise-crypto.js'
-import { P2PNode, type NodeServices } from './p2p-node.js'
+import { P2PNode } from './p2p-node.js'
+import { GossipPolicing } from './protection/gossip-policing.js'
 import { PeerGuard } from './protection/peer-guard.js'
 import { SameSite } from './protection/same-site.js'
-import { goodbye } from './protocols/goodbye/index.js'
-import { directMessages } from './protocols/message/index.js'
-import { networkSize } from './protocols/network-size/index.js'
+import { goodbyeProtocol } from './protocols/goodbye/index.js'
+import { MessageService } from './protocols/message/index.js'
+import { networkSizeProtocol } from './protocols/network-size/index.js'
 import { peerExchange } from './protocols/peer-exchange/index.js'
-import { registry } from './protocols/registry/index.js'
-import { status } from './protocols/status/index.js'
+import { registryProtocol } from './protocols/registry/index.js'
+import { statusProtocol } from './protocols/status/index.js'
+import { StatusService } from './protocols/status/status-service.js'
 import { VERSION } from './version.js'
 import { UnsupportedRuntimeError } from './errors.js'
 import { runtimeProblem } from './runtime-check.js'
 import { batchYamuxWindowUpdates } from './yamux-window-updates.js'
 import { cacheEd25519Keys } from './ed25519-key-cache.js'
 import type { NodeInit } from './config.js'
+import type { NodeServices } from './public-types.js'
 
 /** libp2p's default for upgrading a connection, negotiating a stream's protocol and a ping. */
 const LIBP2P_TIMEOUT = 10_000
@@ -50,26 +58,18 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   cacheEd25519Keys()
   const privateKey = config.privateKey ?? (config.keyFile != null ? await loadOrCreateKey(config.keyFile) : await generateKeyPair('Ed25519'))
   const selfId = peerIdFromPrivateKey(privateKey)
+  const name = config.name ?? (config.role === 'bootstrap' ? 'bootstrap' : `node-${selfId.toString().slice(-6)}`)
   const members = new MemberList(selfId, config)
   const bootstrapIds = peerIdsOf(config.bootstrap)
   // nodes of one host (or one site an operator names) are not Sybils: they skip the per-host limits
   const sameSite = new SameSite(config.trustedNetworks)
+  const guardLog = logger('p2p-node:guard')
   const guard = new PeerGuard({
     limits: config.rateLimits,
     banDuration: config.banDuration,
     exempt: (peer) => peer.equals(selfId),
-    log: logger('p2p-node:guard')
+    log: guardLog
   })
-  // the services below ask the node about itself; it exists by the time they are started
-  // eslint-disable-next-line prefer-const -- assigned once, after the services that read it through self()
-  let node: P2PNode | undefined
-  const self = (): P2PNode => {
-    if (node == null) {
-      throw new Error('the node is not constructed yet')
-    }
-    return node
-  }
-
   // libp2p's own metrics, for GET /metrics: only with an HTTP API to serve them
   const metrics = config.http != null ? new NodeMetrics() : undefined
   const libp2p = await createLibp2p<NodeServices>({
@@ -113,12 +113,6 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       }),
       // gossipsub() is typed as a plain PubSub; the instance is a GossipSub, whose mesh we read
       pubsub: gossipsub(gossipsubOptions(config, guard, sameSite)) as (components: GossipSubComponents) => GossipSub,
-      status: status({
-        protocolPrefix: config.protocolPrefix,
-        guard,
-        timeout: config.requestTimeout,
-        getStatus: () => self().localStatus()
-      }),
       peerExchange: peerExchange({
         protocolPrefix: config.protocolPrefix,
         guard,
@@ -126,38 +120,80 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
         members,
         settleAge: seenTtl(config.replayWindow),
         knows: peer => members.get(peer) != null || bootstrapIds.has(peer.toString()),
-        describeSelf: () => ({ name: self().name, role: config.role, multiaddrs: self().libp2p.getMultiaddrs() })
-      }),
-      messages: directMessages({
-        protocolPrefix: config.protocolPrefix,
-        guard,
-        timeout: config.requestTimeout,
-        maxMessageBytes: config.maxMessageBytes,
-        name: () => self().name,
-        refusal: async (from, message) => self().refusal(from, message.senderName, message.id, message.sentAt)
-      }),
-      networkSize: networkSize({
-        protocolPrefix: config.protocolPrefix,
-        guard,
-        timeout: config.requestTimeout,
-        getSize: () => self().membership.networkSize()
-      }),
-      goodbye: goodbye({
-        protocolPrefix: config.protocolPrefix,
-        guard,
-        timeout: config.requestTimeout,
-        onGoodbye: (peer, reason, message) => { self().membership.onGoodbye(peer, reason, message) }
-      }),
-      registry: registry({
-        protocolPrefix: config.protocolPrefix,
-        guard,
-        timeout: config.requestTimeout,
-        handle: async (request, connection) => self().membership.registrations.handle(request, connection)
+        self: { name, role: config.role }
       })
     }
   })
+  // a banned peer is hung up on at once; the connection gater keeps it out after
+  guard.addEventListener('peer:banned', (evt) => {
+    libp2p.hangUp(evt.detail.peerId).catch(err => { guardLog('hanging up on banned %p failed: %s', evt.detail.peerId, err.message) })
+  })
 
-  node = new P2PNode(libp2p, config, members, privateKey, guard, metrics)
+  const protocol = { protocolPrefix: config.protocolPrefix, timeout: config.requestTimeout, guard }
+  const pubsub = libp2p.services.pubsub
+  const topic = broadcastTopic(config.protocolPrefix)
+  const bootstraps = config.bootstrap.map(ma => peerIdFromString(ma.getPeerId() ?? ''))
+  // by default the network's operators are its bootstraps: a bootstrap's own key orders its network's shutdown
+  const operators = config.operators ?? (config.role === 'bootstrap' ? [selfId, ...bootstraps] : bootstraps)
+  const membership = new Membership({
+    libp2p,
+    protocols: {
+      registry: registryProtocol(libp2p, protocol),
+      goodbye: goodbyeProtocol(libp2p, protocol),
+      networkSize: networkSizeProtocol(libp2p, protocol)
+    },
+    members,
+    protocolPrefix: config.protocolPrefix,
+    role: config.role,
+    describeSelf: () => ({ name, role: config.role, multiaddrs: libp2p.getMultiaddrs() }),
+    broadcastTopic: topic,
+    bootstraps: config.bootstrap,
+    operators: new Set(operators.map(String)),
+    privateKey,
+    guard,
+    heartbeatInterval: config.heartbeatInterval,
+    pingInterval: config.pingInterval,
+    requestTimeout: config.requestTimeout,
+    maxAnnouncementAge: seenTtl(config.replayWindow),
+    log: libp2p.logger.forComponent('p2p-node:membership')
+  })
+  const keeper = new ConnectionKeeper({
+    libp2p,
+    peerExchange: libp2p.services.peerExchange,
+    members,
+    bootstrap: config.bootstrap,
+    role: config.role,
+    targetConnections: config.targetConnections,
+    maxParallelDials: config.maxParallelDials,
+    peerExchangeInterval: config.peerExchangeInterval,
+    syncInterval: config.heartbeatInterval,
+    dialTimeout: config.requestTimeout,
+    log: libp2p.logger.forComponent('p2p-node:discovery')
+  })
+  const senderCheck = new SenderCheck({
+    members,
+    checkCertificate: async (member) => membership.checkCertificate(member),
+    lookUp: async (peer) => membership.registrations.lookUp(peer),
+    replayWindow: config.replayWindow
+  })
+  const broadcaster = new Broadcaster({ pubsub, topic, name, maxMessageBytes: config.maxMessageBytes, guard, senderCheck })
+  const messages = new MessageService(libp2p, { ...protocol, name, maxMessageBytes: config.maxMessageBytes, senderCheck })
+  const readiness = new Readiness({ role: config.role, pubsub, broadcastTopic: topic, membership, keeper, members })
+  const status = new StatusService(statusProtocol(libp2p, protocol), {
+    peerId: selfId.toString(),
+    name,
+    role: config.role,
+    multiaddrs: () => libp2p.getMultiaddrs().map(String),
+    connections: () => libp2p.getConnections().length,
+    knownPeers: () => members.live().length,
+    meshPeers: () => pubsub.getMeshPeers(topic).length,
+    networkSize: () => membership.networkSize().size,
+    rejectedMessages: () => broadcaster.counts.rejected + messages.counts.rejected,
+    isReady: () => readiness.isReady
+  })
+  const policing = new GossipPolicing(pubsub, guard)
+
+  const node = new P2PNode({ libp2p, config, name, members, membership, keeper, readiness, broadcaster, messages, status, policing, guard, metrics }, topic)
   if (config.start) {
     await node.start()
   }

@@ -1,3 +1,4 @@
+import { TypedEventEmitter } from 'main-event'
 import { peerIdsOf } from '../config.js'
 import { jitter, shuffle } from '../random.js'
 import { dialBootstrap } from './dial-bootstrap.js'
@@ -40,9 +41,12 @@ export interface ConnectionKeeperInit {
   maxParallelDials: number
   peerExchangeInterval: number
   dialTimeout: number
-  /** A bootstrap of the list could not be dialed, or is not the peer its address names (JoinRefusedError). */
-  onBootstrapFailed: (address: Multiaddr, err: Error) => void
   log: Logger
+}
+
+export interface ConnectionKeeperEvents {
+  /** A bootstrap of the list could not be dialed, or is not the peer its address names (JoinRefusedError). */
+  'bootstrap:failed': CustomEvent<{ address: Multiaddr, error: Error }>
 }
 
 /**
@@ -54,7 +58,7 @@ export interface ConnectionKeeperInit {
  * - on a bootstrap, it pages through the other bootstraps' views, so that bootstraps share what they know.
  * libp2p v2 dials nothing by itself: without this, discovered peers would stay unconnected.
  */
-export class ConnectionKeeper {
+export class ConnectionKeeper extends TypedEventEmitter<ConnectionKeeperEvents> {
   private readonly init: ConnectionKeeperInit
   private readonly bootstrapIds: Set<string>
   private readonly dialing = new Set<string>()
@@ -75,6 +79,7 @@ export class ConnectionKeeper {
   private catchingUp = false
 
   constructor (init: ConnectionKeeperInit) {
+    super()
     this.init = init
     this.bootstrapIds = peerIdsOf(init.bootstrap)
     this.onConnectionClose = this.onConnectionClose.bind(this)
@@ -240,7 +245,7 @@ export class ConnectionKeeper {
         .then(() => { this.schedule(0) })
         .catch(err => {
           this.init.log('bootstrap %a unreachable: %s', ma, err.message)
-          if (this.running) this.init.onBootstrapFailed(ma, err)
+          if (this.running) this.safeDispatchEvent('bootstrap:failed', { detail: { address: ma, error: err } })
         })
     }
   }

@@ -1,4 +1,4 @@
-import type { MemberInfo } from '../p2p-node.js'
+import type { MemberInfo } from '../public-types.js'
 import type { Role } from '../config.js'
 
 export interface GraphNode {

@@ -1,4 +1,4 @@
-import type { NodeMessage } from '../p2p-node.js'
+import type { NodeMessage } from '../public-types.js'
 
 /** A message as the HTTP API shows it: what the node received, by broadcast, directly, or through POST /message. */
 export interface LoggedMessage {

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client'
-import type { NetworkStatus } from '../p2p-node.js'
+import type { NetworkStatus } from '../public-types.js'
 import type {
   CalculatedMetricOptions, CalculateMetric, Counter as LibCounter, CounterGroup, Histogram as LibHistogram, HistogramGroup,
   HistogramOptions, Metric, MetricGroup, MetricOptions, Metrics, Summary as LibSummary, SummaryGroup, SummaryOptions

@@ -3,7 +3,8 @@ import { toString as toHex } from 'uint8arrays/to-string'
 import { HttpError } from './http-error.js'
 import { isGone } from '../membership/members.js'
 import type { MessageLog } from './message-log.js'
-import type { MemberInfo, P2PNode } from '../p2p-node.js'
+import type { P2PNode } from '../p2p-node.js'
+import type { MemberInfo } from '../public-types.js'
 import type { FastifyInstance } from 'fastify'
 
 /** A peer as the Flask seed listed it (`node_id`, `friendly_name`), with what we know besides. */

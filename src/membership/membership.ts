@@ -1,21 +1,22 @@
 import { randomBytes } from '@libp2p/crypto'
 import { TopicValidatorResult } from '@libp2p/interface'
+import { TypedEventEmitter } from 'main-event'
 import { fromString as fromHex } from 'uint8arrays/from-string'
 import { NotOperatorError } from '../errors.js'
-import { sayGoodbye, type GoodbyeReason, type GoodbyeService } from '../protocols/goodbye/index.js'
+import { hearGoodbyes, sayGoodbye, type GoodbyeProtocol, type GoodbyeReason } from '../protocols/goodbye/index.js'
 import { peerIdBytes, roleToWire } from '../protocols/wire.js'
 import { jitter } from '../random.js'
 import { Role as AnnouncementRole } from './pb/announcement.js'
 import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { Liveness } from './liveness.js'
-import { Registrations, type RegistrationsInit } from './registrations.js'
+import { Registrations } from './registrations.js'
 import { issueCertificate, verifyCertificate } from './certificate.js'
 import { STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { isGone, isVerified, stretchedInterval, type Certificate, type Member, type MemberList } from './members.js'
 import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
-import type { NetworkSize } from '../protocols/network-size/index.js'
-import type { RegistryService } from '../protocols/registry/index.js'
+import { serveNetworkSize, type NetworkSize, type NetworkSizeProtocol } from '../protocols/network-size/index.js'
+import type { RegistryProtocol } from '../protocols/registry/index.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Libp2p, Logger, Message, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
@@ -29,7 +30,9 @@ const JOIN_RETRY = 250
 const SWEEP_INTERVAL = 500
 
 export interface MembershipInit {
-  libp2p: Libp2p<{ pubsub: GossipSub, ping: Ping, goodbye: GoodbyeService, registry: RegistryService }>
+  libp2p: Libp2p<{ pubsub: GossipSub, ping: Ping }>
+  /** The protocols membership speaks besides its gossipsub topic: it asks and answers each. */
+  protocols: { registry: RegistryProtocol, goodbye: GoodbyeProtocol, networkSize: NetworkSizeProtocol }
   members: MemberList
   protocolPrefix: string
   role: Role
@@ -52,15 +55,18 @@ export interface MembershipInit {
   guard: PeerGuard
   /** This node's key: a bootstrap signs the certificates of the members it accepts, and its own. */
   privateKey: PrivateKey
-  /** An operator ordered a shutdown: the node should leave. */
-  onShutdown: (from: PeerId, reason: string) => void
-  /** A bootstrap refused this node after it started (it was unreachable at start): the node should stop. */
-  onRefused: (err: JoinRefusedError) => void
-  /** Registering with a bootstrap failed for now; it is tried again (see Registrations). */
-  onBootstrapFailed: RegistrationsInit['onBootstrapFailed']
-  /** The first bootstrap of this start accepted this node. */
-  onJoined: RegistrationsInit['onJoined']
   log: Logger
+}
+
+export interface MembershipEvents {
+  /** An operator ordered a shutdown: the node should leave. */
+  shutdown: CustomEvent<{ from: PeerId, reason: string }>
+  /** A bootstrap refused this node after it started (it was unreachable at start): the node should stop. */
+  refused: CustomEvent<JoinRefusedError>
+  /** Registering with the bootstrap at `address` failed for now; it is tried again (see Registrations). */
+  'bootstrap:failed': CustomEvent<{ address: Multiaddr, error: Error }>
+  /** The first bootstrap of this start accepted this node. */
+  joined: CustomEvent<{ bootstrap: PeerId }>
 }
 
 /**
@@ -71,10 +77,12 @@ export interface MembershipInit {
  *   which check for themselves before they announce it DEAD to everyone;
  * - obeys a shutdown order signed by an operator, and rejects (and logs) any other.
  */
-export class Membership {
+export class Membership extends TypedEventEmitter<MembershipEvents> {
   readonly topic: string
   /** Announcements refused: malformed, or not allowed from their sender (a forged DEAD or shutdown). */
   rejected = 0
+  /** The protocols membership speaks besides its topic. */
+  readonly protocols: MembershipInit['protocols']
   private readonly init: MembershipInit
   private readonly liveness: Liveness
   /** @internal The registry protocol, both sides. */
@@ -95,10 +103,13 @@ export class Membership {
   private sweepTimer?: NodeJS.Timeout
 
   constructor (init: MembershipInit) {
+    super()
     this.init = init
+    this.protocols = init.protocols
     this.topic = membershipTopic(init.protocolPrefix)
     this.registrations = new Registrations({
       libp2p: init.libp2p,
+      registry: init.protocols.registry,
       members: init.members,
       bootstraps: init.bootstraps,
       describeSelf: init.describeSelf,
@@ -113,9 +124,9 @@ export class Membership {
         }
       },
       onLeft: (peer) => { this.onDeregistered(peer) },
-      onRefused: init.onRefused,
-      onBootstrapFailed: init.onBootstrapFailed,
-      onJoined: init.onJoined,
+      onRefused: (err) => { this.safeDispatchEvent('refused', { detail: err }) },
+      onBootstrapFailed: (address, error) => { this.safeDispatchEvent('bootstrap:failed', { detail: { address, error } }) },
+      onJoined: (bootstrap) => { this.safeDispatchEvent('joined', { detail: { bootstrap } }) },
       certify: async (peer, name, nonce) => issueCertificate(init.privateKey, init.protocolPrefix, peer, name, nonce),
       onCertified: (issuer, signature) => { this.certificate ??= { issuer, signature } },
       log: init.log
@@ -130,6 +141,21 @@ export class Membership {
     })
     this.onMessage = this.onMessage.bind(this)
     this.validate = this.validate.bind(this)
+  }
+
+  /** Answers the registry, goodbye and network size protocols: before libp2p listens, so that no peer finds them missing. */
+  async serve (): Promise<void> {
+    const { goodbye, networkSize } = this.init.protocols
+    await Promise.all([
+      this.registrations.serve(),
+      hearGoodbyes(goodbye, (peer, reason, message) => { this.onGoodbye(peer, reason, message) }),
+      serveNetworkSize(networkSize, () => this.networkSize())
+    ])
+  }
+
+  async unserve (): Promise<void> {
+    const { goodbye, networkSize } = this.init.protocols
+    await Promise.all([this.registrations.unserve(), goodbye.unserve(), networkSize.unserve()])
   }
 
   start (): void {
@@ -202,7 +228,7 @@ export class Membership {
     const { libp2p } = this.init
     const signal = AbortSignal.timeout(GOODBYE_TIMEOUT)
     await Promise.allSettled([
-      ...libp2p.getPeers().map(async peer => { await sayGoodbye(libp2p.services.goodbye, peer, reason, message, signal) }),
+      ...libp2p.getPeers().map(async peer => { await sayGoodbye(this.init.protocols.goodbye, peer, reason, message, signal) }),
       this.registrations.deregister(signal)
     ])
   }
@@ -553,7 +579,7 @@ export class Membership {
         break
       case 'shutdown':
         this.init.log('%p ordered a network shutdown: %s', read.from, read.reason)
-        this.init.onShutdown(read.from, read.reason)
+        this.safeDispatchEvent('shutdown', { detail: { from: read.from, reason: read.reason } })
         break
     }
   }

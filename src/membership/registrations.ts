@@ -8,7 +8,7 @@ import { isValidName, peerIdsOf } from '../config.js'
 import { JoinRefusedError } from '../errors.js'
 import { dialBootstrap } from '../discovery/dial-bootstrap.js'
 import { abortOnSignal } from '../protocols/framing.js'
-import { RegistryRequest, RegistryResponse, type RegistryService } from '../protocols/registry/index.js'
+import { RegistryRequest, RegistryResponse, type RegistryProtocol } from '../protocols/registry/index.js'
 import { Role as RegistryRole } from '../protocols/registry/pb/registry.js'
 import { peerIdBytes, readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../protocols/wire.js'
 import { MAX_ADDRESSES, NONCE_BYTES } from './announcements.js'
@@ -19,7 +19,9 @@ import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface RegistrationsInit {
-  libp2p: Libp2p<{ registry: RegistryService }>
+  libp2p: Libp2p
+  /** The registry protocol: this node asks it, and answers it. */
+  registry: RegistryProtocol
   members: MemberList
   /** The bootstraps this node registers with. */
   bootstraps: Multiaddr[]
@@ -86,6 +88,15 @@ export class Registrations {
     this.onDisconnect = this.onDisconnect.bind(this)
   }
 
+  /** Answers registrations (every node does, so that a node can join through any member). */
+  async serve (): Promise<void> {
+    await this.init.registry.serve(async (request, connection) => this.handle(request, connection))
+  }
+
+  async unserve (): Promise<void> {
+    await this.init.registry.unserve()
+  }
+
   start (): void {
     this.init.libp2p.addEventListener('peer:connect', this.onConnect)
     this.init.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
@@ -140,13 +151,13 @@ export class Registrations {
   /** Deregisters with every connected bootstrap, within `signal`. */
   async deregister (signal: AbortSignal): Promise<void> {
     await Promise.allSettled(this.connectedBootstraps().map(async peer =>
-      this.init.libp2p.services.registry.ask(peer, this.request(RegistryRequest.Kind.DEREGISTER), { signal })))
+      this.init.registry.ask(peer, this.request(RegistryRequest.Kind.DEREGISTER), { signal })))
   }
 
   /** Tells every connected bootstrap that `peer` is dead; they check for themselves. */
   reportDead (peer: PeerId): void {
     for (const bootstrap of this.connectedBootstraps()) {
-      this.init.libp2p.services.registry.ask(bootstrap, { ...this.request(RegistryRequest.Kind.REPORT_DEAD), subject: peerIdBytes(peer) })
+      this.init.registry.ask(bootstrap, { ...this.request(RegistryRequest.Kind.REPORT_DEAD), subject: peerIdBytes(peer) })
         .then(({ response }) => {
           if (response.status === RegistryResponse.Status.ALIVE) {
             this.init.onVouchedAlive(peer, bootstrap)
@@ -188,7 +199,7 @@ export class Registrations {
     let answered = false
     for (const bootstrap of this.bootstrapsToAsk()) {
       try {
-        const { response } = await this.init.libp2p.services.registry.ask(bootstrap,
+        const { response } = await this.init.registry.ask(bootstrap,
           { ...this.request(RegistryRequest.Kind.LOOKUP), subject: peerIdBytes(peer) }, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT) })
         if (response.status === RegistryResponse.Status.OK && response.name != null) {
           return { name: response.name, answered: true }
@@ -319,7 +330,7 @@ export class Registrations {
   }
 
   private async requestRegistration (peer: PeerId): Promise<void> {
-    const { response } = await this.init.libp2p.services.registry.ask(peer, this.request(RegistryRequest.Kind.REGISTER),
+    const { response } = await this.init.registry.ask(peer, this.request(RegistryRequest.Kind.REGISTER),
       { signal: AbortSignal.timeout(this.init.requestTimeout) })
     switch (response.status) {
       case RegistryResponse.Status.OK:

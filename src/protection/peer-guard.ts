@@ -5,6 +5,7 @@
  * BAN_STRIKES (the graylist threshold) the peer is hung up on and kept out for `banDuration`: the connection gater
  * refuses its dials and connections. Memory is bounded: at most MAX_PEERS peers are tracked.
  */
+import { TypedEventEmitter } from 'main-event'
 import type { ConnectionGater, Logger, PeerId } from '@libp2p/interface'
 
 /** What a peer may do, per second. A burst of twice as many is allowed. */
@@ -69,15 +70,19 @@ export interface PeerGuardInit {
   log: Logger
 }
 
-export class PeerGuard {
-  /** Called when a peer is banned: hang up on it. Set once libp2p exists. */
-  onBan?: (peer: PeerId, reason: string) => void
+export interface PeerGuardEvents {
+  /** A peer was banned: whoever holds its connections hangs up on it. */
+  'peer:banned': CustomEvent<{ peerId: PeerId, reason: string }>
+}
+
+export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   private readonly init: PeerGuardInit
   private readonly peers = new Map<string, PeerRecord>()
   private readonly bans = new Map<string, number>()
   private banCount = 0
 
   constructor (init: PeerGuardInit) {
+    super()
     this.init = init
   }
 
@@ -165,7 +170,7 @@ export class PeerGuard {
     }
     this.banCount++
     this.init.log.error('banned %p for %d s: %s', peer, Math.round(this.init.banDuration / 1000), reason)
-    this.onBan?.(peer, reason)
+    this.safeDispatchEvent('peer:banned', { detail: { peerId: peer, reason } })
   }
 
   isBanned (peer: PeerId, now = Date.now()): boolean {

@@ -1,13 +1,12 @@
 /**
  * The shape shared by our one-question protocols (status, network size, goodbye, registry): the asker opens a
  * stream, writes one request frame, reads one response frame, and the stream closes. Each protocol is this
- * service given its protocol id, its protobuf codecs, its limits and, on nodes that answer it, a handler.
+ * class given its protocol id, its protobuf codecs and its limits; the part that answers it serves a handler.
  */
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests } from './framing.js'
 import { StreamSlots } from './stream-slots.js'
-import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, Startable } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { Connection, IncomingStreamData, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 /** A protobuf codec, as protons generates it (decode limits bound in by the caller). */
 export interface Codec<T> {
@@ -26,11 +25,7 @@ export interface RequestResponseInit<Request, Response> {
   maxStreams: number
   /** Deadline of one exchange, in ms. */
   timeout: number
-  /**
-   * Answers one request from the Noise-authenticated peer of `connection`. Absent on nodes that only ask.
-   * A request that does not decode is answered with `malformed()` if given, else the stream is aborted.
-   */
-  handle?: (request: Request, connection: Connection) => Promise<Response> | Response
+  /** The answer to a request that does not decode; without one, the stream is aborted. */
   malformed?: (error: Error) => Response
   /** The log component, e.g. 'p2p-node:status'. */
   logName: string
@@ -38,11 +33,11 @@ export interface RequestResponseInit<Request, Response> {
   guard: PeerGuard
 }
 
-export interface RequestResponseComponents {
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  logger: ComponentLogger
-}
+/** What a protocol needs of the libp2p node: its registrar, its dialer and its logger. */
+export type ProtocolHost = Pick<Libp2p, 'handle' | 'unhandle' | 'dial' | 'logger'>
+
+/** Answers one request from the Noise-authenticated peer of `connection`. */
+export type RequestHandler<Request, Response> = (request: Request, connection: Connection) => Promise<Response> | Response
 
 export interface Answer<Response> {
   response: Response
@@ -50,21 +45,21 @@ export interface Answer<Response> {
   connection: Connection
 }
 
-export class RequestResponseService<Request, Response> implements Startable {
+export class RequestResponse<Request, Response> {
   readonly protocol: string
-  private readonly components: RequestResponseComponents
+  private readonly host: ProtocolHost
   private readonly init: RequestResponseInit<Request, Response>
   private readonly log: Logger
   /** Requests past the stream limit toward one peer wait here for a stream to close. */
   private readonly slots: StreamSlots
-  private started = false
+  private handler?: RequestHandler<Request, Response>
 
-  constructor (components: RequestResponseComponents, init: RequestResponseInit<Request, Response>) {
-    this.components = components
+  constructor (host: ProtocolHost, init: RequestResponseInit<Request, Response>) {
+    this.host = host
     this.init = init
     this.slots = new StreamSlots(init.maxStreams)
     this.protocol = init.protocol
-    this.log = components.logger.forComponent(init.logName)
+    this.log = host.logger.forComponent(init.logName)
     this.handleStream = this.handleStream.bind(this)
   }
 
@@ -72,28 +67,23 @@ export class RequestResponseService<Request, Response> implements Startable {
     return this.init.logName
   }
 
-  async start (): Promise<void> {
-    if (this.started) {
-      return
-    }
-    if (this.init.handle != null) {
-      await this.components.registrar.handle(this.protocol, this.handleStream, {
+  /** Answers this protocol with `handler` until unserve(). Harmless to repeat. */
+  async serve (handler: RequestHandler<Request, Response>): Promise<void> {
+    const serving = this.handler != null
+    this.handler = handler
+    if (!serving) {
+      await this.host.handle(this.protocol, this.handleStream, {
         maxInboundStreams: STREAM_BACKSTOP,
         maxOutboundStreams: this.init.maxStreams
       })
     }
-    this.started = true
   }
 
-  async stop (): Promise<void> {
-    if (this.init.handle != null) {
-      await this.components.registrar.unhandle(this.protocol)
+  async unserve (): Promise<void> {
+    if (this.handler != null) {
+      this.handler = undefined
+      await this.host.unhandle(this.protocol)
     }
-    this.started = false
-  }
-
-  isStarted (): boolean {
-    return this.started
   }
 
   /**
@@ -104,7 +94,7 @@ export class RequestResponseService<Request, Response> implements Startable {
     const signal = options.signal ?? AbortSignal.timeout(this.init.timeout)
     const release = await this.slots.acquire(peer.toString(), signal)
     try {
-      const connection = await this.components.connectionManager.openConnection(peer, { signal })
+      const connection = await this.host.dial(peer, { signal })
       const stream = await connection.newStream(this.protocol, { signal })
       const frame = await requestOnce(stream, this.init.request.encode(request), { maxSize: this.init.maxFrameBytes, signal })
       return { response: this.init.response.decode(frame), connection }
@@ -114,7 +104,8 @@ export class RequestResponseService<Request, Response> implements Startable {
   }
 
   private handleStream ({ stream, connection }: IncomingStreamData): void {
-    const { handle, malformed, guard } = this.init
+    const { malformed, guard } = this.init
+    const handle = this.handler
     const peer = connection.remotePeer
     if (handle == null) {
       stream.abort(new Error('not served here'))
@@ -140,9 +131,4 @@ export class RequestResponseService<Request, Response> implements Startable {
       return { reply: this.init.response.encode(await handle(request, connection)), end: true }
     })
   }
-}
-
-/** A libp2p service factory for one request/response protocol. */
-export function requestResponse<Request, Response> (init: RequestResponseInit<Request, Response>): (components: RequestResponseComponents) => RequestResponseService<Request, Response> {
-  return (components) => new RequestResponseService(components, init)
 }

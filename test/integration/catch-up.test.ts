@@ -6,7 +6,6 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createNode, type P2PNode } from '../../dist/index.js'
 import { MAX_PEERS_PER_ANSWER } from '../../dist/protocols/peer-exchange/index.js'
 import { waitFor } from '../helpers.ts'
-import type { MemberList } from '../../dist/membership/members.js'
 
 const started: P2PNode[] = []
 after(async () => { await Promise.all(started.map(async node => node.stop())) })
@@ -23,7 +22,7 @@ async function quietBootstrap (): Promise<P2PNode> {
 
 /** Puts `count` registered members in the bootstrap's view (their addresses are closed loopback ports); resolves with their names. */
 async function register (bootstrap: P2PNode, count: number, prefix: string): Promise<string[]> {
-  const view = (bootstrap as any).memberList as MemberList
+  const view = bootstrap.parts.members
   const ids = await Promise.all(Array.from({ length: count }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
   ids.forEach((peerId, i) => {
     view.selfReport({ peerId, name: `${prefix}-${i}`, role: 'peer', multiaddrs: [multiaddr(`/ip4/127.0.0.1/tcp/${i + 1}`)], nonce: 'aa', seq: 0, sentAt: Date.now(), heartbeatInterval: 600_000 }, Date.now(), true)
@@ -63,7 +62,7 @@ describe('catching up with a bootstrap', () => {
       return paging
     }
     // its catch-up (a page through the bootstrap's view once it joined, alone here) is over
-    await waitFor(() => (node as any).keeper.hasCaughtUp === true, 'the node caught up with its bootstrap')
+    await waitFor(() => node.parts.keeper.hasCaughtUp === true, 'the node caught up with its bootstrap')
     await Promise.allSettled(pagings)
     const before = pagings.length
 
@@ -82,7 +81,7 @@ describe('catching up with a bootstrap', () => {
     const node = await createNode({ name: 'paced', bootstrap: bootstrap.multiaddrs, heartbeatInterval: 300, start: false })
     started.push(node)
     const announced: Array<{ kind: string, at: number }> = []
-    const membership = node.membership as any
+    const membership = node.parts.membership as any
     const announce = membership.announce.bind(membership)
     membership.announce = async (kind: string, extra?: object) => {
       announced.push({ kind, at: Date.now() })
@@ -90,7 +89,7 @@ describe('catching up with a bootstrap', () => {
     }
     await node.start()
     // either may come first: the JOIN waits for a peer to hear it, the page-through for the bootstrap's answers
-    await waitFor(() => (node as any).keeper.hasCaughtUp === true && announced.some(a => a.kind === 'join'), 'the node JOINed and paged through its bootstrap\'s view')
+    await waitFor(() => node.parts.keeper.hasCaughtUp === true && announced.some(a => a.kind === 'join'), 'the node JOINed and paged through its bootstrap\'s view')
     const joinedAt = announced.find(a => a.kind === 'join')?.at
     assert.ok(joinedAt != null)
     // an observation window, not a synchronisation: in it, a node sent its first heartbeat at the pace of the view

@@ -22,7 +22,7 @@ describe('a false death verdict', () => {
 
     // what a's liveness check does when b's connection closes and b cannot be reached at once (a reset on a loaded
     // machine): b is dead for a, and reported to the bootstrap, which pings b itself
-    ;(a as any).membership.declareDead(b.peerId, 'a check that failed')
+    ;(a.parts.membership as any).declareDead(b.peerId, 'a check that failed')
     assert.equal(stateOfB(), 'dead')
 
     await waitFor(() => stateOfB() === 'alive', 'b alive again for a', 10_000)

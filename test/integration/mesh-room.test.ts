@@ -25,7 +25,7 @@ const setFull = (node: P2PNode, full: boolean): void => {
   opts.D = full ? Number.MAX_SAFE_INTEGER : MESH_DEGREE.D
   opts.Dlo = full ? 0 : MESH_DEGREE.Dlo
   opts.Dout = full ? 0 : MESH_DEGREE.Dout;
-  (node as any).keeper.init.targetConnections = full ? 0 : FIRST_TARGET
+  (node.parts.keeper as any).init.targetConnections = full ? 0 : FIRST_TARGET
 }
 
 describe('a joining node that meets only peers with full meshes', () => {

@@ -15,7 +15,7 @@ describe('requests to one peer', () => {
     // libp2p refuses a stream past the limit outright; a joining node looking up many members at once hit it
     const burst = 4 * MAX_STREAMS
     const answers = await Promise.allSettled(Array.from({ length: burst }, async () =>
-      node.libp2p.services.status.ask(bootstrap.peerId, {})))
+      node.parts.status.protocol.ask(bootstrap.peerId, {})))
     const failures = answers.flatMap(answer => answer.status === 'rejected' ? [String(answer.reason?.message)] : [])
     assert.deepEqual(failures, [], `${failures.length} of ${burst} requests failed`)
     for (const answer of answers) {

@@ -87,7 +87,7 @@ async function handle (request: Request): Promise<unknown> {
     }
     case 'reportDead': {
       const reporter = node(request.key)
-      const { response } = await reporter.libp2p.services.registry.ask(node(request.to).peerId, {
+      const { response } = await reporter.parts.membership.protocols.registry.ask(node(request.to).peerId, {
         kind: RegistryRequest.Kind.REPORT_DEAD, name: '', role: 'UNSPECIFIED' as any, addresses: [], nonce: new Uint8Array(), subject: peerIdBytes(node(request.subject).peerId)
       })
       return response.status

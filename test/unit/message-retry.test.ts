@@ -6,7 +6,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as lp from 'it-length-prefixed'
 import { pushable } from 'it-pushable'
 import { toString as toHex } from 'uint8arrays/to-string'
-import { directMessages, type MessageComponents, type MessageInit } from '../../dist/protocols/message/index.js'
+import { MessageService, type MessageInit } from '../../dist/protocols/message/index.js'
 import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -40,24 +40,23 @@ function stubStream (answer: (message: DirectMessage) => Answer, received: Direc
 async function senderTo (receivers: Array<(message: DirectMessage) => Answer>): Promise<{ send: () => Promise<string>, received: DirectMessage[][] }> {
   const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
   const received: DirectMessage[][] = []
-  const components = {
-    registrar: { handle: async () => {}, unhandle: async () => {} },
-    connectionManager: {
-      openConnection: async () => ({
-        newStream: async () => {
-          const answer = receivers[received.length]
-          if (answer == null) throw new Error('no more streams in this test')
-          received.push([])
-          return stubStream(answer, received[received.length - 1])
-        }
-      })
-    },
+  const host = {
+    handle: async () => {},
+    unhandle: async () => {},
+    dial: async () => ({
+      newStream: async () => {
+        const answer = receivers[received.length]
+        if (answer == null) throw new Error('no more streams in this test')
+        received.push([])
+        return stubStream(answer, received[received.length - 1])
+      }
+    }),
     logger: defaultLogger()
-  } as unknown as MessageComponents
+  } as unknown as ConstructorParameters<typeof MessageService>[0]
   const init = {
-    protocolPrefix: 'test', timeout: 5_000, maxMessageBytes: 1024, name: () => 'alice', guard: {}, refusal: async () => undefined
+    protocolPrefix: 'test', timeout: 5_000, maxMessageBytes: 1024, name: 'alice', guard: {}, senderCheck: { refusal: async () => undefined }
   } as unknown as MessageInit
-  const service = directMessages(init)(components)
+  const service = new MessageService(host, init)
   await service.start()
   return { send: async () => service.send(peer, new TextEncoder().encode('hello')), received }
 }

@@ -28,7 +28,7 @@ describe('PeerGuard', () => {
   it('bans at BAN_STRIKES, refuses everything while banned, and forgets the ban after banDuration', async () => {
     const banned: string[] = []
     const guard = new PeerGuard({ limits: LIMITS, banDuration: 60_000, log })
-    guard.onBan = (peer) => { banned.push(peer.toString()) }
+    guard.addEventListener('peer:banned', (evt) => { banned.push(evt.detail.peerId.toString()) })
     const peer = await newPeer()
     const t = Date.now()
     for (let i = 0; i < BAN_STRIKES / STRIKES.malformed; i++) {

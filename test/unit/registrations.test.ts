@@ -13,20 +13,17 @@ const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await genera
 async function withBootstrap (answers: Array<RegistryResponse | Error>): Promise<{ registrations: Registrations, asked: () => number }> {
   const bootstrap = await newPeerId()
   let asked = 0
-  const libp2p = {
-    getPeers: () => [bootstrap],
-    services: {
-      registry: {
-        ask: async () => {
-          const answer = answers[Math.min(asked++, answers.length - 1)]
-          if (answer instanceof Error) throw answer
-          return { response: answer }
-        }
-      }
+  const libp2p = { getPeers: () => [bootstrap] }
+  const registry = {
+    ask: async () => {
+      const answer = answers[Math.min(asked++, answers.length - 1)]
+      if (answer instanceof Error) throw answer
+      return { response: answer }
     }
   }
   const init = {
     libp2p,
+    registry,
     bootstraps: [multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${bootstrap.toString()}`)],
     describeSelf: () => ({ name: 'asker', role: 'peer', multiaddrs: [] }),
     nonce: () => new Uint8Array(16),

@@ -3,7 +3,7 @@
  * they mark it as left at once instead of timing it out, and do not redial it.
  */
 import type { PeerGuard } from '../../protection/peer-guard.js'
-import { requestResponse, type RequestResponseService } from '../request-response.js'
+import { RequestResponse, type ProtocolHost } from '../request-response.js'
 import { Goodbye, GoodbyeAck } from './pb/goodbye.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -25,10 +25,10 @@ export function reasonFromWire (reason: Goodbye.Reason): GoodbyeReason {
   return reason === Goodbye.Reason.NETWORK_SHUTDOWN ? 'network-shutdown' : 'leaving'
 }
 
-export type GoodbyeService = RequestResponseService<Goodbye, GoodbyeAck>
+export type GoodbyeProtocol = RequestResponse<Goodbye, GoodbyeAck>
 
-export function goodbye (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void }): ReturnType<typeof requestResponse<Goodbye, GoodbyeAck>> {
-  return requestResponse({
+export function goodbyeProtocol (host: ProtocolHost, init: { protocolPrefix: string, timeout: number, guard: PeerGuard }): GoodbyeProtocol {
+  return new RequestResponse(host, {
     protocol: `/${init.protocolPrefix}/goodbye/1.0.0`,
     request: { encode: Goodbye.encode, decode: (frame) => Goodbye.decode(frame) },
     response: { encode: GoodbyeAck.encode, decode: (frame) => GoodbyeAck.decode(frame) },
@@ -36,15 +36,19 @@ export function goodbye (init: { protocolPrefix: string, timeout: number, guard:
     maxStreams: MAX_STREAMS,
     timeout: init.timeout,
     guard: init.guard,
-    handle: (request, connection) => {
-      init.onGoodbye(connection.remotePeer, reasonFromWire(request.reason), (request.message ?? '').slice(0, MAX_MESSAGE_LENGTH))
-      return {}
-    },
     logName: 'p2p-node:goodbye'
   })
 }
 
+/** Hears goodbyes: `onGoodbye` is told who is going, and why. */
+export async function hearGoodbyes (protocol: GoodbyeProtocol, onGoodbye: (peer: PeerId, reason: GoodbyeReason, message: string) => void): Promise<void> {
+  await protocol.serve((request, connection) => {
+    onGoodbye(connection.remotePeer, reasonFromWire(request.reason), (request.message ?? '').slice(0, MAX_MESSAGE_LENGTH))
+    return {}
+  })
+}
+
 /** Tells `peer` this node is going, and waits for its acknowledgement. */
-export async function sayGoodbye (service: GoodbyeService, peer: PeerId, reason: GoodbyeReason, message: string, signal: AbortSignal): Promise<void> {
+export async function sayGoodbye (service: GoodbyeProtocol, peer: PeerId, reason: GoodbyeReason, message: string, signal: AbortSignal): Promise<void> {
   await service.ask(peer, { reason: TO_WIRE[reason], message: message.slice(0, MAX_MESSAGE_LENGTH) }, { signal })
 }

@@ -1,6 +1,6 @@
 /** Our network size protocol, `/<prefix>/network-size/1.0.0`: ask any node, bootstraps included, how big the network is. */
 import type { PeerGuard } from '../../protection/peer-guard.js'
-import { requestResponse, type RequestResponseService } from '../request-response.js'
+import { RequestResponse, type ProtocolHost } from '../request-response.js'
 import { NetworkSizeRequest, NetworkSizeResponse } from './pb/network-size.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -22,10 +22,10 @@ export interface NetworkSize {
   exact: boolean
 }
 
-export type NetworkSizeService = RequestResponseService<NetworkSizeRequest, NetworkSizeResponse>
+export type NetworkSizeProtocol = RequestResponse<NetworkSizeRequest, NetworkSizeResponse>
 
-export function networkSize (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, getSize: () => NetworkSize }): ReturnType<typeof requestResponse<NetworkSizeRequest, NetworkSizeResponse>> {
-  return requestResponse({
+export function networkSizeProtocol (host: ProtocolHost, init: { protocolPrefix: string, timeout: number, guard: PeerGuard }): NetworkSizeProtocol {
+  return new RequestResponse(host, {
     protocol: `/${init.protocolPrefix}/network-size/1.0.0`,
     request: { encode: NetworkSizeRequest.encode, decode: (frame) => NetworkSizeRequest.decode(frame) },
     response: { encode: NetworkSizeResponse.encode, decode: (frame) => NetworkSizeResponse.decode(frame) },
@@ -33,16 +33,20 @@ export function networkSize (init: { protocolPrefix: string, timeout: number, gu
     maxStreams: MAX_STREAMS,
     timeout: init.timeout,
     guard: init.guard,
-    handle: () => {
-      const { size, alive, suspect, freshnessMs, exact } = init.getSize()
-      return { size, alive, suspect, method: NetworkSizeResponse.Method.MEMBERSHIP_VIEW, freshnessMs, exact }
-    },
     logName: 'p2p-node:network-size'
   })
 }
 
+/** Answers the network size protocol with `getSize()`, until unserved. */
+export async function serveNetworkSize (protocol: NetworkSizeProtocol, getSize: () => NetworkSize): Promise<void> {
+  await protocol.serve(() => {
+    const { size, alive, suspect, freshnessMs, exact } = getSize()
+    return { size, alive, suspect, method: NetworkSizeResponse.Method.MEMBERSHIP_VIEW, freshnessMs, exact }
+  })
+}
+
 /** Asks `peer` for the network size it sees. */
-export async function queryNetworkSize (service: NetworkSizeService, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<NetworkSize> {
+export async function queryNetworkSize (service: NetworkSizeProtocol, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<NetworkSize> {
   const { response } = await service.ask(peer, {}, options)
   const { size, alive, suspect, freshnessMs, exact } = response
   return { size, alive, suspect, method: 'membership-view', freshnessMs, exact }

@@ -9,8 +9,8 @@ import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../wire.js
 import { fromString as fromHex } from 'uint8arrays/from-string'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { MemberState as WireState, PeerExchangeRequest, PeerExchangeResponse, Role as WireRole, type PeerRecord } from './pb/peer-exchange.js'
-import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PAGES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './index.js'
-import type { PeerExchangeComponents, PeerExchangeInit } from './index.js'
+import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PAGES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.js'
+import type { PeerExchangeComponents, PeerExchangeInit, SelfDescription } from './index.js'
 import type { Hearsay, MemberList, MemberState } from '../../membership/members.js'
 import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
 
@@ -30,7 +30,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   private readonly knows: PeerExchangeInit['knows']
   private readonly timeout: number
   private readonly settleAge: number
-  private readonly describeSelf: PeerExchangeInit['describeSelf']
+  private readonly self: PeerExchangeInit['self']
   private readonly guard: PeerGuard
   /** Exchanges past MAX_STREAMS in flight to one peer wait here for a stream to close. */
   private readonly slots = new StreamSlots(MAX_STREAMS)
@@ -46,7 +46,7 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     this.timeout = init.timeout
     this.settleAge = init.settleAge
     this.guard = init.guard
-    this.describeSelf = init.describeSelf
+    this.self = init.self
     this.log = components.logger.forComponent('p2p-node:peer-exchange')
     this.handleStream = this.handleStream.bind(this)
   }
@@ -90,6 +90,10 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
       offset = answer.nextOffset
     }
     return added
+  }
+
+  private describeSelf (): SelfDescription {
+    return { ...this.self, multiaddrs: this.components.addressManager.getAddresses() }
   }
 
   private async ask (peer: PeerId, options: { signal?: AbortSignal, findName?: string, offset?: number }): Promise<ExchangeResult & { nextOffset?: number }> {

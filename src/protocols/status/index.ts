@@ -1,7 +1,7 @@
 /** Our status protocol, `/<prefix>/status/1.0.0`: ask a node who it is and how it is doing. */
 import type { PeerGuard } from '../../protection/peer-guard.js'
 import { multiaddr } from '@multiformats/multiaddr'
-import { requestResponse, type RequestResponseService } from '../request-response.js'
+import { RequestResponse, type ProtocolHost } from '../request-response.js'
 import { roleFromWire, roleToWire } from '../wire.js'
 import { StatusRequest, StatusResponse } from './pb/status.js'
 import type { Role } from '../../config.js'
@@ -38,10 +38,10 @@ export interface NodeStatus {
   state: 'joining' | 'joined'
 }
 
-export type StatusService = RequestResponseService<StatusRequest, StatusResponse>
+export type StatusProtocol = RequestResponse<StatusRequest, StatusResponse>
 
-export function status (init: { protocolPrefix: string, timeout: number, guard: PeerGuard, getStatus: () => NodeStatus }): ReturnType<typeof requestResponse<StatusRequest, StatusResponse>> {
-  return requestResponse({
+export function statusProtocol (host: ProtocolHost, init: { protocolPrefix: string, timeout: number, guard: PeerGuard }): StatusProtocol {
+  return new RequestResponse(host, {
     protocol: `/${init.protocolPrefix}/status/1.0.0`,
     request: { encode: StatusRequest.encode, decode: (frame) => StatusRequest.decode(frame) },
     response: { encode: StatusResponse.encode, decode: (frame) => StatusResponse.decode(frame, { limits: { addresses: MAX_ADDRESSES } }) },
@@ -49,13 +49,17 @@ export function status (init: { protocolPrefix: string, timeout: number, guard: 
     maxStreams: MAX_STREAMS,
     timeout: init.timeout,
     guard: init.guard,
-    handle: () => toWire(init.getStatus()),
     logName: 'p2p-node:status'
   })
 }
 
+/** Answers the status protocol with `getStatus()`, until unserved. */
+export async function serveStatus (protocol: StatusProtocol, getStatus: () => NodeStatus): Promise<void> {
+  await protocol.serve(() => toWire(getStatus()))
+}
+
 /** Asks `peer` for its status. The peer id is the one Noise authenticated, whatever the answer says. */
-export async function queryStatus (service: StatusService, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<NodeStatus> {
+export async function queryStatus (service: StatusProtocol, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<NodeStatus> {
   const { response, connection } = await service.ask(peer, {}, options)
   return { ...fromWire(response), peerId: connection.remotePeer.toString() }
 }
