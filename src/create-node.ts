@@ -17,6 +17,7 @@ import { Broadcaster } from './gossip/broadcaster.js'
 import { loadOrCreateKey } from './identity.js'
 import { NodeMetrics } from './http/metrics.js'
 import { MemberList } from './membership/members.js'
+import { MemberLookup } from './membership/member-lookup.js'
 import { Membership } from './membership/membership.js'
 import { pingStreamLifetime } from './membership/ping-channels.js'
 import { SenderCheck } from './membership/sender-check.js'
@@ -170,6 +171,12 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
     dialTimeout: config.requestTimeout,
     log: libp2p.logger.forComponent('p2p-node:discovery')
   })
+  const lookup = new MemberLookup({
+    self: { peerId: selfId, name },
+    members,
+    lookUpName: async (wanted, signal) => { await keeper.lookUpName(wanted, signal) },
+    lookUpPeer: async (peer) => membership.registrations.lookUp(peer)
+  })
   const senderCheck = new SenderCheck({
     members,
     checkCertificate: async (member) => membership.checkCertificate(member),
@@ -193,7 +200,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   })
   const policing = new GossipPolicing(pubsub, guard)
 
-  const node = new P2PNode({ libp2p, config, name, members, membership, keeper, readiness, broadcaster, messages, status, policing, guard, metrics }, topic)
+  const node = new P2PNode({ libp2p, config, name, members, lookup, membership, keeper, readiness, broadcaster, messages, status, policing, guard, metrics }, topic)
   if (config.start) {
     await node.start()
   }

@@ -1,8 +1,7 @@
 /** p2p-node: a peer-to-peer network on js-libp2p. The public API. */
 export { createNode } from './create-node.js'
 export { P2PNode } from './p2p-node.js'
-export type { P2PNodeEvents } from './p2p-node.js'
-export type { BroadcastResult, MemberInfo, NetworkStatus, RejectedMessage, ShutdownOrder, NodeMessage, NodeServices, SendResult } from './public-types.js'
+export type { BroadcastResult, MemberInfo, NetworkStatus, P2PNodeEvents, RejectedMessage, ShutdownOrder, NodeMessage, NodeServices, SendResult } from './public-types.js'
 export { DEFAULTS } from './config.js'
 export type { NodeInit, Role } from './config.js'
 export type { NodeStatus } from './protocols/status/index.js'

@@ -1,18 +1,18 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import { fromString as fromUtf8 } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { JoinRefusedError, NotStartedError, RejectedError, UnknownPeerError, UnreachablePeerError } from './errors.js'
+import { JoinRefusedError, NotStartedError, RejectedError, UnreachablePeerError } from './errors.js'
 import { NodeMetrics } from './http/metrics.js'
 import { HttpApi } from './http/server.js'
+import { toMemberInfo } from './membership/member-info.js'
 import { isGone } from './membership/members.js'
 import { queryNetworkSize, type NetworkSize } from './protocols/network-size/index.js'
-import { peerIdText } from './protocols/wire.js'
 import type { NodeConfig, Role } from './config.js'
 import type { ConnectionKeeper } from './discovery/connection-keeper.js'
 import type { Readiness } from './discovery/readiness.js'
 import type { Broadcaster } from './gossip/broadcaster.js'
-import type { Member, MemberEvents, MemberList, MemberState } from './membership/members.js'
+import type { MemberLookup } from './membership/member-lookup.js'
+import type { MemberList, MemberState } from './membership/members.js'
 import type { Membership } from './membership/membership.js'
 import type { GossipPolicing } from './protection/gossip-policing.js'
 import type { PeerGuard } from './protection/peer-guard.js'
@@ -20,43 +20,9 @@ import type { GoodbyeReason } from './protocols/goodbye/index.js'
 import type { MessageService } from './protocols/message/index.js'
 import type { NodeStatus } from './protocols/status/index.js'
 import type { StatusService } from './protocols/status/status-service.js'
-import type { BroadcastResult, MemberInfo, NetworkStatus, NodeMessage, NodeServices, RejectedMessage, SendResult, ShutdownOrder } from './public-types.js'
-import type { Libp2p, Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { BroadcastResult, MemberInfo, NetworkStatus, NodeMessage, NodeServices, P2PNodeEvents, RejectedMessage, SendResult } from './public-types.js'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-
-export interface P2PNodeEvents extends MemberEvents {
-  /** A broadcast or direct message arrived. */
-  message: CustomEvent<NodeMessage>
-  /** A peer was learned of, from a bootstrap or another node. */
-  'peer:discovery': CustomEvent<PeerInfo>
-  'peer:connect': CustomEvent<PeerId>
-  'peer:disconnect': CustomEvent<PeerId>
-  /**
-   * A peer node is ready: a registered member that holds the network's view and is in the broadcast mesh (or is
-   * the only peer node), so that its broadcasts reach everyone. Once per start; never for a bootstrap.
-   */
-  ready: CustomEvent<void>
-  /** libp2p listens (node.multiaddrs are known); next, the node registers with its bootstraps. Once per start. */
-  listening: CustomEvent<void>
-  /** A bootstrap accepted this node: it is a member now, and catches up with the network's view. Once per start. */
-  joined: CustomEvent<{ bootstrap: PeerId }>
-  /**
-   * A bootstrap of this node's list could not be reached, or did not accept the registration, for now: it is tried
-   * again with backoff (1 s, doubling, up to 10 s).
-   */
-  'bootstrap:failed': CustomEvent<{ address: string, error: string }>
-  /** A broadcast or direct message was refused; `reason` says why. Counted in networkStatus().messages.rejected. */
-  'message:rejected': CustomEvent<RejectedMessage>
-  /** A peer flooded this node or misbehaved: it was hung up on and is kept out for `banDuration`. */
-  'peer:banned': CustomEvent<{ peerId: PeerId, reason: string }>
-  /** An operator ordered the network to shut down: this node is leaving. */
-  shutdown: CustomEvent<ShutdownOrder>
-  /**
-   * A bootstrap that was unreachable at start refused this node later (its name or key was taken, or another peer
-   * answers at its address): it is leaving. At start, the refusal rejects start() instead.
-   */
-  refused: CustomEvent<JoinRefusedError>
-}
 
 /** The parts of a node, each with one job; createNode() builds and wires them, the node drives them. */
 export interface NodeParts {
@@ -68,6 +34,8 @@ export interface NodeParts {
   members: MemberList
   /** Keeps the view true and tells the network about this node: announcements, registry, liveness, goodbye. */
   membership: Membership
+  /** Finds members by peer id or name. */
+  lookup: MemberLookup
   /** Keeps the node connected to random members, and in touch with its bootstraps. */
   keeper: ConnectionKeeper
   /** Takes a peer node from registered to ready. */
@@ -284,7 +252,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
    */
   async send (target: PeerId | string, data: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<SendResult> {
     this.assertStarted()
-    const peer = await this.resolvePeer(target, options.signal)
+    const peer = await this.parts.lookup.resolve(target, options.signal)
     if (peer.equals(this.peerId)) {
       throw new RejectedError('a node cannot send a message to itself')
     }
@@ -295,7 +263,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   /** This node's status, or, given a peer id or name, that node's status as it reports it. */
   async status (target?: PeerId | string, options: { signal?: AbortSignal } = {}): Promise<NodeStatus> {
     this.assertStarted()
-    const peer = target == null ? this.peerId : await this.resolvePeer(target, options.signal)
+    const peer = target == null ? this.peerId : await this.parts.lookup.resolve(target, options.signal)
     if (peer.equals(this.peerId)) {
       return this.parts.status.local()
     }
@@ -308,7 +276,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
    */
   async networkSize (target?: PeerId | string, options: { signal?: AbortSignal } = {}): Promise<NetworkSize> {
     this.assertStarted()
-    const peer = target == null ? this.peerId : await this.resolvePeer(target, options.signal)
+    const peer = target == null ? this.peerId : await this.parts.lookup.resolve(target, options.signal)
     if (peer.equals(this.peerId)) {
       return this.parts.membership.networkSize()
     }
@@ -369,22 +337,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
    * does not hold it; undefined if no live member has it.
    */
   async findMember (target: string, signal?: AbortSignal): Promise<{ peerId: string, name: string } | undefined> {
-    if (target === this.name || target === this.peerId.toString()) {
-      return { peerId: this.peerId.toString(), name: this.name }
-    }
-    let peer: PeerId
-    try {
-      peer = peerIdFromString(target)
-    } catch {
-      const member = await this.memberByName(target, signal)
-      return member == null ? undefined : { peerId: member.peerId.toString(), name: member.name }
-    }
-    const known = this.parts.members.get(peer)
-    if (known != null && !isGone(known)) {
-      return { peerId: known.peerId.toString(), name: known.name }
-    }
-    const name = await this.parts.membership.registrations.lookUp(peer)
-    return name == null ? undefined : { peerId: peer.toString(), name }
+    return this.parts.lookup.find(target, signal)
   }
 
   /** Connected peers that are not bootstraps. */
@@ -399,33 +352,6 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     } catch (err: any) {
       throw err.name === 'TimeoutError' ? err : new UnreachablePeerError(peer.toString(), err)
     }
-  }
-
-  /** A peer id, given as one or as a string, or the peer holding a name, looked up with the bootstraps if need be. */
-  private async resolvePeer (target: PeerId | string, signal?: AbortSignal): Promise<PeerId> {
-    if (typeof target !== 'string') {
-      return target
-    }
-    try {
-      return peerIdFromString(target)
-    } catch {}
-    if (target === this.name) {
-      return this.peerId
-    }
-    const known = await this.memberByName(target, signal)
-    if (known == null) {
-      throw new UnknownPeerError(target)
-    }
-    return known.peerId
-  }
-
-  /** The live member holding `name`, asking the connected bootstraps and another node when this node's view does not. */
-  private async memberByName (name: string, signal?: AbortSignal): Promise<Member | undefined> {
-    const { members, keeper } = this.parts
-    if (members.findByName(name) == null) {
-      await keeper.lookUpName(name, signal)
-    }
-    return members.findByName(name)
   }
 
   private assertStarted (): void {
@@ -467,21 +393,6 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private forward (evt: CustomEvent<any>): void {
     this.safeDispatchEvent(evt.type as keyof P2PNodeEvents, { detail: evt.detail })
-  }
-}
-
-function toMemberInfo (member: Member, connected: boolean): MemberInfo {
-  return {
-    peerId: member.peerId.toString(),
-    name: member.name,
-    role: member.role,
-    state: member.state,
-    multiaddrs: member.multiaddrs.map(ma => ma.toString()),
-    connected,
-    firstSeen: member.firstSeen,
-    lastSeen: member.lastSeen,
-    neighbours: member.neighbours.map(peerIdText).filter((id): id is string => id != null),
-    mesh: member.neighbours.slice(0, member.meshNeighbours).map(peerIdText).filter((id): id is string => id != null)
   }
 }
 

@@ -1,10 +1,11 @@
 /** The types of the public API: what a node reports and what its methods return. */
 import type { Role } from './config.js'
-import type { MemberState } from './membership/members.js'
+import type { JoinRefusedError } from './errors.js'
+import type { MemberEvents, MemberState } from './membership/members.js'
 import type { NetworkSize } from './protocols/network-size/index.js'
 import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
 
@@ -103,4 +104,38 @@ export interface BroadcastResult {
 export interface SendResult {
   id: string
   peerId: string
+}
+
+export interface P2PNodeEvents extends MemberEvents {
+  /** A broadcast or direct message arrived. */
+  message: CustomEvent<NodeMessage>
+  /** A peer was learned of, from a bootstrap or another node. */
+  'peer:discovery': CustomEvent<PeerInfo>
+  'peer:connect': CustomEvent<PeerId>
+  'peer:disconnect': CustomEvent<PeerId>
+  /**
+   * A peer node is ready: a registered member that holds the network's view and is in the broadcast mesh (or is
+   * the only peer node), so that its broadcasts reach everyone. Once per start; never for a bootstrap.
+   */
+  ready: CustomEvent<void>
+  /** libp2p listens (node.multiaddrs are known); next, the node registers with its bootstraps. Once per start. */
+  listening: CustomEvent<void>
+  /** A bootstrap accepted this node: it is a member now, and catches up with the network's view. Once per start. */
+  joined: CustomEvent<{ bootstrap: PeerId }>
+  /**
+   * A bootstrap of this node's list could not be reached, or did not accept the registration, for now: it is tried
+   * again with backoff (1 s, doubling, up to 10 s).
+   */
+  'bootstrap:failed': CustomEvent<{ address: string, error: string }>
+  /** A broadcast or direct message was refused; `reason` says why. Counted in networkStatus().messages.rejected. */
+  'message:rejected': CustomEvent<RejectedMessage>
+  /** A peer flooded this node or misbehaved: it was hung up on and is kept out for `banDuration`. */
+  'peer:banned': CustomEvent<{ peerId: PeerId, reason: string }>
+  /** An operator ordered the network to shut down: this node is leaving. */
+  shutdown: CustomEvent<ShutdownOrder>
+  /**
+   * A bootstrap that was unreachable at start refused this node later (its name or key was taken, or another peer
+   * answers at its address): it is leaving. At start, the refusal rejects start() instead.
+   */
+  refused: CustomEvent<JoinRefusedError>
 }

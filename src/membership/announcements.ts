@@ -5,11 +5,11 @@
 import { toString as toHex } from 'uint8arrays/to-string'
 import { isValidName } from '../config.js'
 import { readMultiaddrs, readPeerId, roleFromWire } from '../protocols/wire.js'
+import { MAX_CERTIFICATE_BYTES, type Certificate } from './certificate.js'
 import { Announcement } from './pb/announcement.js'
 import type { Role } from '../config.js'
 import type { Message, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Certificate } from './members.js'
 
 export { Announcement }
 
@@ -25,8 +25,6 @@ export const NONCE_BYTES = 8
 export const MAX_ADDRESSES = 8
 export const MAX_NEIGHBOURS = 64
 export const MAX_REASON_LENGTH = 200
-/** An Ed25519 signature is 64 bytes; room for other key types. */
-export const MAX_CERTIFICATE_BYTES = 1024
 /** A shutdown order is obeyed only this close to its sender's clock, so a captured one cannot be replayed later. */
 export const SHUTDOWN_WINDOW_MS = 60_000
 /** Heartbeat intervals a sender may declare: receivers time it out by it, so it is bounded both ways. */

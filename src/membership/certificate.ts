@@ -7,8 +7,16 @@ import { createPublicKey, verify as verifyEd25519, type KeyObject } from 'node:c
 import { fromString as fromUtf8 } from 'uint8arrays/from-string'
 import { toString as toBase64url } from 'uint8arrays/to-string'
 import { concat } from 'uint8arrays/concat'
-import { MAX_CERTIFICATE_BYTES } from './announcements.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
+
+/** An Ed25519 signature is 64 bytes; room for other key types. */
+export const MAX_CERTIFICATE_BYTES = 1024
+
+/** A certificate as a member carries it: its issuer and the issuer's signature. */
+export interface Certificate {
+  issuer: PeerId
+  signature: Uint8Array
+}
 
 /** What a certificate covers; the domain string keeps the signature from meaning anything anywhere else. */
 function signedBytes (protocolPrefix: string, peer: PeerId, name: string, nonce: Uint8Array): Uint8Array {

@@ -2,6 +2,7 @@ import { TypedEventEmitter } from 'main-event'
 import { shuffle } from '../random.js'
 import { MAX_DECLARED_INTERVAL } from './announcements.js'
 import type { Role } from '../config.js'
+import type { Certificate } from './certificate.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -42,11 +43,6 @@ export interface Member {
 }
 
 /** A bootstrap's signature of a member's name for one start of it, and who signed it. */
-export interface Certificate {
-  issuer: PeerId
-  signature: Uint8Array
-}
-
 /** What discovery tells of a peer: second-hand, unsigned. */
 export interface Hearsay {
   peerId: PeerId

@@ -1,7 +1,8 @@
 import { peerDiscoverySymbol } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
-import { MAX_CERTIFICATE_BYTES, MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
+import { MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
+import { MAX_CERTIFICATE_BYTES } from '../../membership/certificate.js'
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests, type Reply } from '../framing.js'
 import { StreamSlots } from '../stream-slots.js'
@@ -10,9 +11,45 @@ import { fromString as fromHex } from 'uint8arrays/from-string'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { MemberState as WireState, PeerExchangeRequest, PeerExchangeResponse, Role as WireRole, type PeerRecord } from './pb/peer-exchange.js'
 import { MAX_ADDRESSES_PER_PEER, MAX_FRAME_BYTES, MAX_PAGES, MAX_PEERS_PER_ANSWER, MAX_STREAMS, PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.js'
-import type { PeerExchangeComponents, PeerExchangeInit, SelfDescription } from './index.js'
+import type { Role } from '../../config.js'
+import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Hearsay, MemberList, MemberState } from '../../membership/members.js'
-import type { IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
+import type { ComponentLogger, IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
+
+export interface SelfDescription {
+  name: string
+  role: Role
+  multiaddrs: Multiaddr[]
+}
+
+export interface PeerExchangeInit {
+  protocolPrefix: string
+  timeout: number
+  members: MemberList
+  /**
+   * Whether `peer` is in this node's view or is one of its bootstraps. Only such a peer is believed about others, and
+   * recorded when it asks: a stranger that connects must not put itself, or anyone, into the view.
+   */
+  knows: (peer: PeerId) => boolean
+  /** What this node tells the peers it asks about itself, besides its addresses. */
+  self: Omit<SelfDescription, 'multiaddrs'>
+  /**
+   * How long an announcement may take to reach every node (gossipsub's seen TTL: an older one is refused). A member
+   * known for longer is settled: a node that has not heard of it by then never will by its JOIN.
+   */
+  settleAge: number
+  /** Limits each peer's requests (requestsPerSecond) and counts its malformed ones. */
+  guard: PeerGuard
+}
+
+export interface PeerExchangeComponents {
+  peerId: PeerId
+  addressManager: AddressManager
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  logger: ComponentLogger
+}
 
 /**
  * Serves and asks `/<prefix>/peer-exchange/1.0.0`. The asker describes itself (name, role, addresses); the
