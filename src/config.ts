@@ -1,95 +1,25 @@
+/**
+ * createNode()'s options. Each one is written once, in OPTIONS: its doc, its default and its check; NodeInit (what
+ * createNode() accepts), NodeConfig (what the parts get), DEFAULTS and the CLI's checks all come from there.
+ */
 import { isIP } from 'node:net'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidOptionError } from './errors.js'
 import { parseCidr } from './protection/same-site.js'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { RateLimits } from './protection/peer-guard.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export type Role = 'bootstrap' | 'peer'
 
-/** Options of createNode(). Every one is optional; the defaults are below. */
-export interface NodeInit {
-  /** 'bootstrap' serves the registry and stays out of the broadcast mesh; 'peer' is an ordinary node. Default: 'peer'. */
-  role?: Role
-  /** A human-friendly name, 1-64 of `A-Z a-z 0-9 . _ -`. Default: 'bootstrap', or 'node-' plus the end of the peer id. */
-  name?: string
-  /** Multiaddrs to listen on. Default: `['/ip4/127.0.0.1/tcp/0']` (loopback, a free port). */
-  listen?: string[]
-  /** Multiaddrs to announce instead of the listen addresses (for NAT or containers). Default: none. */
-  announce?: string[]
-  /** Bootstrap multiaddrs, each ending in `/p2p/<peer id>`. Default: none (a bootstrap node needs none). */
-  bootstrap?: string[]
-  /** The node's identity. Default: a new Ed25519 key, unless `keyFile` is given. */
-  privateKey?: PrivateKey
-  /** A file holding the node's key; created (mode 0600) if missing, so the peer id survives restarts. */
-  keyFile?: string
-  /** Start the node before returning it. Default: true. */
-  start?: boolean
-  /** Prefix of every protocol id and topic; nodes with different prefixes form separate networks. Default: 'p2p-node'. */
-  protocolPrefix?: string
-  /** Connections to other peers (not bootstraps) that discovery keeps. Default: 8 (a mesh degree of 4, plus peers for gossip and slack). */
-  targetConnections?: number
-  /** Dials that discovery runs at once. Default: 2 (dialing everything at once collapses on one host). */
-  maxParallelDials?: number
-  /** libp2p's connection limit. Default: 300 for a peer, 2000 for a bootstrap. */
-  maxConnections?: number
-  /** Largest payload of one broadcast or direct message, in bytes. Default: 65536. */
-  maxMessageBytes?: number
-  /** Deadline of one request to another node (status, peer exchange, direct message ack), in ms. Default: 10000. */
-  requestTimeout?: number
-  /** How often a node asks its peers for more peers once it has enough connections, in ms. Default: 30000. */
-  peerExchangeInterval?: number
-  /**
-   * How often a node announces that it is alive, in ms (give or take 20%). Past 5 members it stretches in
-   * steps (x 2 up to 10 members, x 3 up to 15, ...), so that heartbeat traffic stays about constant. Default: 5000.
-   */
-  heartbeatInterval?: number
-  /** Heartbeats a member may miss before it is suspect. Default: 3. */
-  suspectAfter?: number
-  /** Heartbeats a member may miss before it is dead. Default: 6. */
-  deadAfter?: number
-  /**
-   * How often each connected peer is pinged, in ms; 3 failed pings in a row drop it. A ping fails after 2.5 s or
-   * half this interval, whichever is longer. Default: 5000.
-   */
-  pingInterval?: number
-  /**
-   * gossipsub's own heartbeat, in ms: mesh upkeep (grafting after a peer is lost) and IHAVE gossip to peers outside
-   * the mesh. Each one sends several RPCs per node; a big swarm on one machine runs it slower. Default: 1000
-   * (gossipsub's).
-   */
-  gossipHeartbeatInterval?: number
-  /**
-   * Peer ids that may order a network shutdown. Default: the bootstraps' peer ids (a bootstrap's own included).
-   */
-  operators?: string[]
-  /**
-   * A broadcast or direct message sent longer ago than this, by its sender's clock (or as far ahead), is refused as
-   * a possible replay; message ids are remembered this long. Default: 60000 ms.
-   */
-  replayWindow?: number
-  /**
-   * What one peer may make this node do, per second (a burst of twice as many is allowed); past it, requests are
-   * refused and the peer collects strikes, and enough strikes ban it. Defaults: broadcastsPerSecond 50,
-   * directPerSecond 100, requestsPerSecond 50 (per protocol), announcementsPerSecond 20, subscriptionsPerSecond 5.
-   */
-  rateLimits?: Partial<RateLimits>
-  /** How long a peer banned for misbehaving is kept out, in ms. Default: 600000 (10 minutes). */
-  banDuration?: number
-  /**
-   * Serve the local HTTP control API and dashboard (see docs/http-api.md) on `port` (0: any free port) at `host`
-   * (default 127.0.0.1). With `token`, every request but GET /health must carry `Authorization: Bearer <token>`.
-   * Default: no HTTP API.
-   */
-  http?: { port: number, host?: string, token?: string }
-  /**
-   * Networks (`10.0.0.0/8`, `fd00::/8`, or single addresses) whose peers count as one site with this node: they skip
-   * libp2p's per-host connection limits and gossipsub's penalty for many peers on one IP. Loopback and this host's
-   * own addresses always count; name networks only where many nodes share one address that is not this host's,
-   * e.g. containers behind one NAT. Default: none.
-   */
-  trustedNetworks?: string[]
+/** One option: how a given value is checked and converted, and the value when none is given. */
+interface Option<In, Out> {
+  /** Throws InvalidOptionError naming `option` (or a field of it) when `value` is not acceptable. */
+  read: (value: unknown, option: string) => Out
+  /** The default, which may depend on the node's role. */
+  fallback: (role: Role) => Out
+  /** Only a type: what createNode() accepts for it. */
+  readonly accepts?: In
 }
 
 export interface HttpConfig {
@@ -98,80 +28,130 @@ export interface HttpConfig {
   token?: string
 }
 
-/** Every default, in one place. */
-export const DEFAULTS = {
-  role: 'peer' as Role,
-  listen: ['/ip4/127.0.0.1/tcp/0'],
-  protocolPrefix: 'p2p-node',
-  targetConnections: 8,
-  maxParallelDials: 2,
-  maxConnectionsPeer: 300,
-  maxConnectionsBootstrap: 2000,
-  maxMessageBytes: 64 * 1024,
-  requestTimeout: 10_000,
-  peerExchangeInterval: 30_000,
-  heartbeatInterval: 5_000,
-  suspectAfter: 3,
-  deadAfter: 6,
-  pingInterval: 5_000,
-  gossipHeartbeatInterval: 1_000,
-  replayWindow: 60_000,
-  rateLimits: {
-    broadcastsPerSecond: 50,
-    directPerSecond: 100,
-    requestsPerSecond: 50,
-    announcementsPerSecond: 20,
-    subscriptionsPerSecond: 5
-  },
-  banDuration: 600_000,
-  httpHost: '127.0.0.1'
-} as const
-
-/** createNode()'s options once checked and completed. */
-export interface NodeConfig {
-  role: Role
-  name?: string
-  listen: string[]
-  announce: string[]
-  bootstrap: Multiaddr[]
-  privateKey?: PrivateKey
-  keyFile?: string
-  start: boolean
-  protocolPrefix: string
-  targetConnections: number
-  maxParallelDials: number
-  maxConnections: number
-  maxMessageBytes: number
-  requestTimeout: number
-  peerExchangeInterval: number
-  heartbeatInterval: number
-  suspectAfter: number
-  deadAfter: number
-  pingInterval: number
-  gossipHeartbeatInterval: number
-  /** Given explicitly; absent means the default (the bootstraps). */
-  operators?: PeerId[]
-  replayWindow: number
-  rateLimits: RateLimits
-  banDuration: number
-  http?: HttpConfig
-  trustedNetworks: string[]
+const NAME = /^[A-Za-z0-9._-]{1,64}$/
+const PREFIX = /^[a-z0-9][a-z0-9._-]{0,63}$/
+const TOKEN = /^[\x21-\x7e]{8,256}$/
+const HTTP_HOST = '127.0.0.1'
+const RATE_LIMITS: RateLimits = {
+  broadcastsPerSecond: 50,
+  directPerSecond: 100,
+  requestsPerSecond: 50,
+  announcementsPerSecond: 20,
+  subscriptionsPerSecond: 5
 }
 
-const KNOWN_OPTIONS = new Set<string>([
-  'role', 'name', 'listen', 'announce', 'bootstrap', 'privateKey', 'keyFile', 'start', 'protocolPrefix',
-  'targetConnections', 'maxParallelDials', 'maxConnections', 'maxMessageBytes', 'requestTimeout', 'peerExchangeInterval',
-  'heartbeatInterval', 'suspectAfter', 'deadAfter', 'pingInterval', 'gossipHeartbeatInterval', 'operators', 'replayWindow',
-  'rateLimits', 'banDuration', 'http', 'trustedNetworks'
-])
+/** Every option of createNode(), with its doc, default and check. */
+const OPTIONS = {
+  /** 'bootstrap' serves the registry and stays out of the broadcast mesh; 'peer' is an ordinary node. @default 'peer' */
+  role: option<Role, Role>(readRole, 'peer'),
+  /** A human-friendly name, 1-64 of `A-Z a-z 0-9 . _ -`. @default 'bootstrap', or 'node-' plus the end of the peer id */
+  name: option<string, string | undefined>(readName, undefined),
+  /** Multiaddrs to listen on. @default ['/ip4/127.0.0.1/tcp/0'] (loopback, a free port) */
+  listen: option<string[], string[]>(readListen, ['/ip4/127.0.0.1/tcp/0']),
+  /** Multiaddrs to announce instead of the listen addresses (for NAT or containers). @default none */
+  announce: option<string[], string[]>((value, name) => multiaddrs(value, name).map(String), []),
+  /** Bootstrap multiaddrs, each ending in `/p2p/<peer id>`. @default none (a bootstrap node needs none) */
+  bootstrap: option<string[], Multiaddr[]>(readBootstrap, []),
+  /** The node's identity. @default a new Ed25519 key, unless `keyFile` is given */
+  privateKey: option<PrivateKey, PrivateKey | undefined>((value) => value as PrivateKey, undefined),
+  /** A file holding the node's key; created (mode 0600) if missing, so the peer id survives restarts. */
+  keyFile: option<string, string | undefined>(readPath, undefined),
+  /** Start the node before returning it. @default true */
+  start: option<boolean, boolean>(readBoolean, true),
+  /** Prefix of every protocol id and topic; nodes with different prefixes form separate networks. @default 'p2p-node' */
+  protocolPrefix: option<string, string>(readPrefix, 'p2p-node'),
+  /** Connections to other peers (not bootstraps) that discovery keeps: a mesh degree of 4, plus peers for gossip and slack. @default 8 */
+  targetConnections: integer(8, 1, 1000),
+  /** Dials that discovery runs at once (dialing everything at once collapses on one host). @default 2 */
+  maxParallelDials: integer(2, 1, 64),
+  /** libp2p's connection limit. @default 300 for a peer, 2000 for a bootstrap */
+  maxConnections: integer({ peer: 300, bootstrap: 2000 }, 1, 100_000),
+  /** Largest payload of one broadcast or direct message, in bytes. @default 65536 */
+  maxMessageBytes: integer(64 * 1024, 1, 4 * 1024 * 1024),
+  /** Deadline of one request to another node (status, peer exchange, direct message ack), in ms. @default 10000 */
+  requestTimeout: integer(10_000, 10, 600_000),
+  /** How often a node asks its peers for more peers once it has enough connections, in ms. @default 30000 */
+  peerExchangeInterval: integer(30_000, 100, 86_400_000),
+  /**
+   * How often a node announces that it is alive, in ms (give or take 20%). Past 5 members it stretches in
+   * steps (x 2 up to 10 members, x 3 up to 15, ...), so that heartbeat traffic stays about constant. @default 5000
+   */
+  heartbeatInterval: integer(5_000, 100, 600_000),
+  /** Heartbeats a member may miss before it is suspect. @default 3 */
+  suspectAfter: integer(3, 1, 100),
+  /** Heartbeats a member may miss before it is dead; more than `suspectAfter`. @default 6 */
+  deadAfter: integer(6, 2, 1000),
+  /**
+   * How often each connected peer is pinged, in ms; 3 failed pings in a row drop it. A ping fails after 2.5 s or
+   * half this interval, whichever is longer. @default 5000
+   */
+  pingInterval: integer(5_000, 100, 600_000),
+  /**
+   * gossipsub's own heartbeat, in ms: mesh upkeep (grafting after a peer is lost) and IHAVE gossip to peers outside
+   * the mesh. Each one sends several RPCs per node; a big swarm on one machine runs it slower. @default 1000
+   * (gossipsub's)
+   */
+  gossipHeartbeatInterval: integer(1_000, 100, 600_000),
+  /** Peer ids that may order a network shutdown. @default the bootstraps' peer ids (a bootstrap's own included) */
+  operators: option<string[], PeerId[] | undefined>(readPeerIds, undefined),
+  /**
+   * A broadcast or direct message sent longer ago than this, by its sender's clock (or as far ahead), is refused as
+   * a possible replay; message ids are remembered this long, in ms. @default 60000
+   */
+  replayWindow: integer(60_000, 1_000, 600_000),
+  /**
+   * What one peer may make this node do, per second (a burst of twice as many is allowed); past it, requests are
+   * refused and the peer collects strikes, and enough strikes ban it. @default broadcastsPerSecond 50,
+   * directPerSecond 100, requestsPerSecond 50 (per protocol), announcementsPerSecond 20, subscriptionsPerSecond 5
+   */
+  rateLimits: option<Partial<RateLimits>, RateLimits>(readRateLimits, RATE_LIMITS),
+  /** How long a peer banned for misbehaving is kept out, in ms. @default 600000 (10 minutes) */
+  banDuration: integer(600_000, 1_000, 30 * 86_400_000),
+  /**
+   * Serve the local HTTP control API and dashboard (see docs/http-api.md) on `port` (0: any free port) at `host`
+   * (default 127.0.0.1). With `token`, every request but GET /health must carry `Authorization: Bearer <token>`.
+   * @default no HTTP API
+   */
+  http: option<{ port: number, host?: string, token?: string }, HttpConfig | undefined>(readHttp, undefined),
+  /**
+   * Networks (`10.0.0.0/8`, `fd00::/8`, or single addresses) whose peers count as one site with this node: they skip
+   * libp2p's per-host connection limits and gossipsub's penalty for many peers on one IP. Loopback and this host's
+   * own addresses always count; name networks only where many nodes share one address that is not this host's,
+   * e.g. containers behind one NAT. @default none
+   */
+  trustedNetworks: option<string[], string[]>(readNetworks, [])
+}
 
-const NAME = /^[A-Za-z0-9._-]{1,64}$/
+type Options = typeof OPTIONS
+
+/** Options of createNode(). Every one is optional. */
+export type NodeInit = { [K in keyof Options]?: Options[K] extends Option<infer In, any> ? In : never }
+
+/** createNode()'s options once checked and completed. */
+export type NodeConfig = { [K in keyof Options]: Options[K] extends Option<any, infer Out> ? Out : never }
+
+/** Every default, as a peer node has it; a bootstrap's connection limit, and the HTTP API's host besides. */
+export const DEFAULTS = {
+  ...defaults('peer'),
+  maxConnectionsPeer: OPTIONS.maxConnections.fallback('peer'),
+  maxConnectionsBootstrap: OPTIONS.maxConnections.fallback('bootstrap'),
+  httpHost: HTTP_HOST
+}
 
 /** Names are 1-64 of `A-Z a-z 0-9 . _ -`: printable, unambiguous in a CLI line, and never a multiaddr or path. */
 export function isValidName (name: unknown): name is string {
   return typeof name === 'string' && NAME.test(name)
 }
-const PREFIX = /^[a-z0-9][a-z0-9._-]{0,63}$/
+
+/** HTTP API tokens are 8-256 printable ASCII characters without spaces: they go in a header as they are. */
+export function isValidToken (token: unknown): token is string {
+  return typeof token === 'string' && TOKEN.test(token)
+}
+
+/** Whether `host` is a loopback address: only this machine can reach a server bound to it. */
+export function isLoopback (host: string): boolean {
+  return isIP(host) === 4 ? host.startsWith('127.') : host === '::1'
+}
 
 /** The peer ids of bootstrap multiaddrs (resolveConfig has checked that each one names its peer). */
 export function peerIdsOf (bootstrap: Multiaddr[]): Set<string> {
@@ -181,181 +161,183 @@ export function peerIdsOf (bootstrap: Multiaddr[]): Set<string> {
 /** Checks createNode()'s options once, at the boundary, naming the bad option and what it accepts. */
 export function resolveConfig (init: NodeInit = {}): NodeConfig {
   if (init == null || typeof init !== 'object' || Array.isArray(init)) {
-    throw new InvalidOptionError('init', 'expected an object of options')
+    throw new InvalidOptionError('init', 'must be an object of options')
   }
-  for (const key of Object.keys(init)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidOptionError(key, `unknown option; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
+  const given = init as Record<string, unknown>
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(OPTIONS, key)) {
+      throw new InvalidOptionError(key, `unknown option; known options are ${Object.keys(OPTIONS).join(', ')}`)
     }
   }
-  const role = init.role ?? DEFAULTS.role
-  if (role !== 'bootstrap' && role !== 'peer') {
-    throw new InvalidOptionError('role', `expected 'bootstrap' or 'peer', got ${JSON.stringify(role)}`)
+  // the role first: other defaults depend on it
+  const role = given.role === undefined ? OPTIONS.role.fallback('peer') : OPTIONS.role.read(given.role, 'role')
+  const config: Record<string, unknown> = {}
+  for (const [key, { read, fallback }] of Object.entries(OPTIONS) as Array<[string, Option<unknown, unknown>]>) {
+    config[key] = given[key] === undefined ? fallback(role) : read(given[key], key)
   }
-  if (init.name !== undefined && !isValidName(init.name)) {
-    throw new InvalidOptionError('name', 'expected 1-64 characters of A-Z a-z 0-9 . _ -')
-  }
-  if (init.privateKey != null && init.keyFile != null) {
+  const checked = config as NodeConfig
+  if (checked.privateKey != null && checked.keyFile != null) {
     throw new InvalidOptionError('keyFile', 'give either privateKey or keyFile, not both')
   }
-  if (init.keyFile !== undefined && (typeof init.keyFile !== 'string' || init.keyFile === '')) {
-    throw new InvalidOptionError('keyFile', 'expected a file path')
+  if (checked.deadAfter <= checked.suspectAfter) {
+    throw new InvalidOptionError('deadAfter', `must be more than suspectAfter (${checked.suspectAfter})`)
   }
-  if (init.start !== undefined && typeof init.start !== 'boolean') {
-    throw new InvalidOptionError('start', 'expected a boolean')
+  return checked
+}
+
+function option<In, Out> (read: (value: unknown, option: string) => Out, fallback: Out | { [R in Role]: Out }): Option<In, Out> {
+  const byRole = fallback != null && typeof fallback === 'object' && !Array.isArray(fallback) && 'peer' in fallback && 'bootstrap' in fallback
+  return {
+    read,
+    // a copy each time, so that no node changes another's default
+    fallback: (role) => structuredClone(byRole ? (fallback as { [R in Role]: Out })[role] : fallback as Out)
   }
-  const protocolPrefix = init.protocolPrefix ?? DEFAULTS.protocolPrefix
-  if (typeof protocolPrefix !== 'string' || !PREFIX.test(protocolPrefix)) {
-    throw new InvalidOptionError('protocolPrefix', 'expected 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit')
+}
+
+function integer (fallback: number | { [R in Role]: number }, min: number, max: number): Option<number, number> {
+  return option((value, name) => readInteger(value, name, min, max), fallback)
+}
+
+function defaults (role: Role): { [K in keyof Options]: NodeConfig[K] } {
+  return Object.fromEntries(Object.entries(OPTIONS).map(([key, { fallback }]) => [key, fallback(role)])) as NodeConfig
+}
+
+function readInteger (value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`)
   }
-  const listen = multiaddrList('listen', init.listen ?? [...DEFAULTS.listen]).map(ma => ma.toString())
+  return value
+}
+
+function readRole (value: unknown, name: string): Role {
+  if (value !== 'bootstrap' && value !== 'peer') {
+    throw new InvalidOptionError(name, `must be 'bootstrap' or 'peer', got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function readName (value: unknown, name: string): string {
+  if (!isValidName(value)) {
+    throw new InvalidOptionError(name, `must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function readPath (value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidOptionError(name, 'must be a file path')
+  }
+  return value
+}
+
+function readBoolean (value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw new InvalidOptionError(name, 'must be true or false')
+  }
+  return value
+}
+
+function readPrefix (value: unknown, name: string): string {
+  if (typeof value !== 'string' || !PREFIX.test(value)) {
+    throw new InvalidOptionError(name, 'must be 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit')
+  }
+  return value
+}
+
+function readListen (value: unknown, name: string): string[] {
+  const listen = multiaddrs(value, name).map(String)
   if (listen.length === 0) {
-    throw new InvalidOptionError('listen', 'expected at least one multiaddr')
+    throw new InvalidOptionError(name, 'must hold at least one multiaddr')
   }
-  const bootstrap = multiaddrList('bootstrap', init.bootstrap ?? [])
+  return listen
+}
+
+function readBootstrap (value: unknown, name: string): Multiaddr[] {
+  const bootstrap = multiaddrs(value, name)
   for (const ma of bootstrap) {
     if (ma.getPeerId() == null) {
-      throw new InvalidOptionError('bootstrap', `${ma.toString()} has no /p2p/<peer id> at its end`)
+      throw new InvalidOptionError(name, `${ma.toString()} has no /p2p/<peer id> at its end; copy the whole address the bootstrap printed`)
     }
   }
-  const suspectAfter = integer('suspectAfter', init.suspectAfter, DEFAULTS.suspectAfter, 1, 100)
-  const deadAfter = integer('deadAfter', init.deadAfter, DEFAULTS.deadAfter, 2, 1000)
-  if (deadAfter <= suspectAfter) {
-    throw new InvalidOptionError('deadAfter', `must be more than suspectAfter (${suspectAfter})`)
-  }
-  return {
-    role,
-    name: init.name,
-    listen,
-    announce: multiaddrList('announce', init.announce ?? []).map(ma => ma.toString()),
-    bootstrap,
-    privateKey: init.privateKey,
-    keyFile: init.keyFile,
-    start: init.start ?? true,
-    protocolPrefix,
-    targetConnections: integer('targetConnections', init.targetConnections, DEFAULTS.targetConnections, 1, 1000),
-    maxParallelDials: integer('maxParallelDials', init.maxParallelDials, DEFAULTS.maxParallelDials, 1, 64),
-    maxConnections: integer('maxConnections', init.maxConnections,
-      role === 'bootstrap' ? DEFAULTS.maxConnectionsBootstrap : DEFAULTS.maxConnectionsPeer, 1, 100_000),
-    maxMessageBytes: integer('maxMessageBytes', init.maxMessageBytes, DEFAULTS.maxMessageBytes, 1, 4 * 1024 * 1024),
-    requestTimeout: integer('requestTimeout', init.requestTimeout, DEFAULTS.requestTimeout, 10, 600_000),
-    peerExchangeInterval: integer('peerExchangeInterval', init.peerExchangeInterval, DEFAULTS.peerExchangeInterval, 100, 86_400_000),
-    heartbeatInterval: integer('heartbeatInterval', init.heartbeatInterval, DEFAULTS.heartbeatInterval, 100, 600_000),
-    suspectAfter,
-    deadAfter,
-    pingInterval: integer('pingInterval', init.pingInterval, DEFAULTS.pingInterval, 100, 600_000),
-    gossipHeartbeatInterval: integer('gossipHeartbeatInterval', init.gossipHeartbeatInterval, DEFAULTS.gossipHeartbeatInterval, 100, 600_000),
-    operators: init.operators === undefined ? undefined : peerIdList('operators', init.operators),
-    replayWindow: integer('replayWindow', init.replayWindow, DEFAULTS.replayWindow, 1_000, 600_000),
-    rateLimits: rateLimits(init.rateLimits),
-    banDuration: integer('banDuration', init.banDuration, DEFAULTS.banDuration, 1_000, 30 * 86_400_000),
-    http: httpConfig(init.http),
-    trustedNetworks: networkList('trustedNetworks', init.trustedNetworks ?? [])
-  }
+  return bootstrap
 }
 
-const TOKEN = /^[\x21-\x7e]{8,256}$/
-
-/** HTTP API tokens are 8-256 printable ASCII characters without spaces: they go in a header as they are. */
-export function isValidToken (token: unknown): token is string {
-  return typeof token === 'string' && TOKEN.test(token)
-}
-
-function httpConfig (value: unknown): HttpConfig | undefined {
-  if (value === undefined) {
-    return undefined
-  }
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionError('http', 'expected { port, host?, token? }')
-  }
-  const { port, host = DEFAULTS.httpHost, token, ...unknown } = value as Record<string, unknown>
-  const extra = Object.keys(unknown)[0]
-  if (extra != null) {
-    throw new InvalidOptionError(`http.${extra}`, 'unknown option; known options are port, host, token')
-  }
-  if (typeof host !== 'string' || isIP(host) === 0) {
-    throw new InvalidOptionError('http.host', `expected an IPv4 or IPv6 address, got ${JSON.stringify(host)}`)
-  }
-  if (token !== undefined && !isValidToken(token)) {
-    throw new InvalidOptionError('http.token', 'expected 8-256 printable characters without spaces')
-  }
-  // the port is required: undefined would take integer()'s fallback, null fails its check
-  return { port: integer('http.port', port ?? null, 0, 0, 65535), host, token }
-}
-
-/** Whether `host` is a loopback address: only this machine can reach a server bound to it. */
-export function isLoopback (host: string): boolean {
-  return isIP(host) === 4 ? host.startsWith('127.') : host === '::1'
-}
-
-function rateLimits (value: unknown): RateLimits {
-  if (value === undefined) {
-    return { ...DEFAULTS.rateLimits }
-  }
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionError('rateLimits', 'expected an object of limits per second')
-  }
-  const given = value as Record<string, unknown>
-  for (const key of Object.keys(given)) {
-    if (!(key in DEFAULTS.rateLimits)) {
-      throw new InvalidOptionError(`rateLimits.${key}`, `unknown limit; known limits are ${Object.keys(DEFAULTS.rateLimits).join(', ')}`)
-    }
-  }
-  const limits: Partial<RateLimits> = {}
-  for (const key of Object.keys(DEFAULTS.rateLimits) as Array<keyof RateLimits>) {
-    limits[key] = integer(`rateLimits.${key}`, given[key], DEFAULTS.rateLimits[key], 1, 1_000_000)
-  }
-  return limits as RateLimits
-}
-
-function peerIdList (option: string, value: unknown): PeerId[] {
-  if (!Array.isArray(value)) {
-    throw new InvalidOptionError(option, 'expected an array of peer id strings')
-  }
-  return value.map(item => {
+function multiaddrs (value: unknown, name: string): Multiaddr[] {
+  return list(value, name, 'multiaddr strings').map(item => {
     try {
-      return peerIdFromString(String(item))
-    } catch {
-      throw new InvalidOptionError(option, `${JSON.stringify(item)} is not a peer id`)
+      return multiaddr(item)
+    } catch (err) {
+      throw new InvalidOptionError(name, `${item} is not a valid multiaddr (${(err as Error).message})`)
     }
   })
 }
 
-function networkList (option: string, value: unknown): string[] {
-  if (!Array.isArray(value)) {
-    throw new InvalidOptionError(option, 'expected an array of networks such as "10.0.0.0/8"')
-  }
-  return value.map(item => {
-    const cidr = typeof item === 'string' ? parseCidr(item) : undefined
+function readPeerIds (value: unknown, name: string): PeerId[] {
+  return list(value, name, 'peer id strings').map(item => {
+    try {
+      return peerIdFromString(item)
+    } catch {
+      throw new InvalidOptionError(name, `${item} is not a peer id`)
+    }
+  })
+}
+
+function readNetworks (value: unknown, name: string): string[] {
+  return list(value, name, 'networks such as "10.0.0.0/8"').map(item => {
+    const cidr = parseCidr(item)
     if (cidr == null) {
-      throw new InvalidOptionError(option, `${JSON.stringify(item)} is not an IP network (e.g. "10.0.0.0/8", "fd00::/8" or "192.168.1.7")`)
+      throw new InvalidOptionError(name, `${item} is not an IP network (e.g. 10.0.0.0/8, fd00::/8 or 192.168.1.7)`)
     }
     return `${cidr.address}/${cidr.prefix}`
   })
 }
 
-function multiaddrList (option: string, value: unknown): Multiaddr[] {
+/** An array of strings, or InvalidOptionError saying it must be one of `what`. */
+function list (value: unknown, name: string, what: string): string[] {
   if (!Array.isArray(value)) {
-    throw new InvalidOptionError(option, 'expected an array of multiaddr strings')
+    throw new InvalidOptionError(name, `must be an array of ${what}`)
   }
-  return value.map(item => {
+  for (const item of value) {
     if (typeof item !== 'string') {
-      throw new InvalidOptionError(option, `expected multiaddr strings, got ${typeof item}`)
+      throw new InvalidOptionError(name, `must be an array of ${what}, got ${JSON.stringify(item)}`)
     }
-    try {
-      return multiaddr(item)
-    } catch (err) {
-      throw new InvalidOptionError(option, `${JSON.stringify(item)} is not a multiaddr (${(err as Error).message})`)
-    }
-  })
-}
-
-function integer (option: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) {
-    return fallback
-  }
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(option, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`)
   }
   return value
+}
+
+function readRateLimits (value: unknown, name: string): RateLimits {
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(name, 'must be an object of limits per second')
+  }
+  const given = value as Record<string, unknown>
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(RATE_LIMITS, key)) {
+      throw new InvalidOptionError(`${name}.${key}`, `unknown limit; known limits are ${Object.keys(RATE_LIMITS).join(', ')}`)
+    }
+  }
+  const limits = { ...RATE_LIMITS }
+  for (const key of Object.keys(RATE_LIMITS) as Array<keyof RateLimits>) {
+    if (given[key] !== undefined) {
+      limits[key] = readInteger(given[key], `${name}.${key}`, 1, 1_000_000)
+    }
+  }
+  return limits
+}
+
+function readHttp (value: unknown, name: string): HttpConfig {
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(name, 'must be { port, host?, token? }')
+  }
+  const { port, host = HTTP_HOST, token, ...unknown } = value as Record<string, unknown>
+  const extra = Object.keys(unknown)[0]
+  if (extra != null) {
+    throw new InvalidOptionError(`${name}.${extra}`, 'unknown option; known options are port, host, token')
+  }
+  if (typeof host !== 'string' || isIP(host) === 0) {
+    throw new InvalidOptionError(`${name}.host`, `must be an IPv4 or IPv6 address, got ${JSON.stringify(host)}`)
+  }
+  if (token !== undefined && !isValidToken(token)) {
+    throw new InvalidOptionError(`${name}.token`, 'must be 8-256 printable characters without spaces')
+  }
+  return { port: readInteger(port, `${name}.port`, 0, 65535), host, token }
 }

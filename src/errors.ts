@@ -7,11 +7,14 @@
 export class InvalidOptionError extends Error {
   static override name = 'InvalidOptionError'
   readonly option: string
+  /** What is wrong with it, without the option's name. */
+  readonly reason: string
 
-  constructor (option: string, message: string) {
-    super(`Invalid option "${option}": ${message}`)
+  constructor (option: string, reason: string) {
+    super(`Invalid option "${option}": ${reason}`)
     this.name = InvalidOptionError.name
     this.option = option
+    this.reason = reason
   }
 }
 

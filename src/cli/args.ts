@@ -1,9 +1,5 @@
-import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
-import { isValidName, isValidToken, type NodeInit, type Role } from '../config.js'
-import { parseCidr } from '../protection/same-site.js'
+import { resolveConfig, type NodeInit, type Role } from '../config.js'
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -30,31 +26,33 @@ interface Flag {
   value?: string
   description: string
   default?: string
+  /** The createNode() option it gives (`http.port`: a field of one), whose check it takes. */
+  option?: string
 }
 
 const COMMON: Record<string, Flag> = {
-  host: { type: 'string', value: 'HOST', description: 'address to listen on (every interface by default, so that other machines can reach the node; 127.0.0.1 keeps it on this machine)', default: '0.0.0.0' },
-  announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'address to announce instead of the listen address (repeatable)' },
-  operator: { type: 'string', multiple: true, value: 'PEER_ID', description: 'a peer id allowed to order a network shutdown (repeatable; default: the bootstraps)' },
-  'trusted-net': { type: 'string', multiple: true, value: 'CIDR', description: 'a network whose nodes count as one site with this one, spared the per-host limits (repeatable; for many nodes behind one NAT; this host\'s own addresses always count)' },
-  'key-file': { type: 'string', value: 'PATH', description: 'keep the node\'s identity in this file (created with mode 0600), so its peer id survives restarts' },
+  host: { type: 'string', option: 'listen', value: 'HOST', description: 'address to listen on (every interface by default, so that other machines can reach the node; 127.0.0.1 keeps it on this machine)', default: '0.0.0.0' },
+  announce: { type: 'string', option: 'announce', multiple: true, value: 'MULTIADDR', description: 'address to announce instead of the listen address (repeatable)' },
+  operator: { type: 'string', option: 'operators', multiple: true, value: 'PEER_ID', description: 'a peer id allowed to order a network shutdown (repeatable; default: the bootstraps)' },
+  'trusted-net': { type: 'string', option: 'trustedNetworks', multiple: true, value: 'CIDR', description: 'a network whose nodes count as one site with this one, spared the per-host limits (repeatable; for many nodes behind one NAT; this host\'s own addresses always count)' },
+  'key-file': { type: 'string', option: 'keyFile', value: 'PATH', description: 'keep the node\'s identity in this file (created with mode 0600), so its peer id survives restarts' },
   'log-level': { type: 'string', value: 'LEVEL', description: `one of ${LOG_LEVELS.join(', ')}; debug and trace enable libp2p's debug logs too`, default: 'info' },
-  'http-port': { type: 'string', value: 'PORT', description: 'serve the HTTP control API and dashboard on this port (0: any free port)', default: 'no HTTP API' },
-  'http-host': { type: 'string', value: 'HOST', description: 'address the HTTP API listens on', default: '127.0.0.1' },
-  'http-token': { type: 'string', value: 'TOKEN', description: 'require "Authorization: Bearer TOKEN" on every HTTP request but /health and /ui files (prefer the variable: argv is visible to all)' },
+  'http-port': { type: 'string', option: 'http.port', value: 'PORT', description: 'serve the HTTP control API and dashboard on this port (0: any free port)', default: 'no HTTP API' },
+  'http-host': { type: 'string', option: 'http.host', value: 'HOST', description: 'address the HTTP API listens on', default: '127.0.0.1' },
+  'http-token': { type: 'string', option: 'http.token', value: 'TOKEN', description: 'require "Authorization: Bearer TOKEN" on every HTTP request but /health and /ui files (prefer the variable: argv is visible to all)' },
   help: { type: 'boolean', description: 'show this help' }
 }
 
 const FLAGS: Record<Role, Record<string, Flag>> = {
   bootstrap: {
     port: { type: 'string', value: 'PORT', description: 'TCP port to listen on (0: any free port)', default: '4001' },
-    name: { type: 'string', value: 'NAME', description: 'name of this node', default: 'bootstrap' },
-    bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'another bootstrap to share peers with (repeatable)' },
+    name: { type: 'string', option: 'name', value: 'NAME', description: 'name of this node', default: 'bootstrap' },
+    bootstrap: { type: 'string', option: 'bootstrap', multiple: true, value: 'MULTIADDR', description: 'another bootstrap to share peers with (repeatable)' },
     ...COMMON
   },
   peer: {
-    bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'bootstrap multiaddr ending in /p2p/<peer id> (required, repeatable)' },
-    name: { type: 'string', value: 'NAME', description: 'name of this node', default: 'node-<end of peer id>' },
+    bootstrap: { type: 'string', option: 'bootstrap', multiple: true, value: 'MULTIADDR', description: 'bootstrap multiaddr ending in /p2p/<peer id> (required, repeatable)' },
+    name: { type: 'string', option: 'name', value: 'NAME', description: 'name of this node', default: 'node-<end of peer id>' },
     port: { type: 'string', value: 'PORT', description: 'TCP port to listen on (0: any free port)', default: '0' },
     ...COMMON
   }
@@ -117,7 +115,7 @@ export function parseCliArgs (role: Role, argv: string[], env: Record<string, st
   }
 }
 
-/** The parsed flags -> options of createNode(), or a UsageError naming the flag. */
+/** The parsed flags -> options of createNode(), checked by createNode()'s own checks, or a UsageError naming the flag. */
 function optionsFrom (role: Role, values: Record<string, unknown>): CliOptions {
   const logLevel = (values['log-level'] as string | undefined) ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -129,56 +127,28 @@ function optionsFrom (role: Role, values: Record<string, unknown>): CliOptions {
   if (family == null) {
     throw new UsageError(`--host must be an IPv4 or IPv6 address, got "${host}"`)
   }
-  const listen = `/${family}/${host}/tcp/${port}`
-  checkMultiaddr('--host', listen)
-  const bootstrap = (values.bootstrap as string[] | undefined) ?? []
-  for (const ma of bootstrap) {
-    checkMultiaddr('--bootstrap', ma)
-    if (multiaddr(ma).getPeerId() == null) {
-      throw new UsageError(`--bootstrap ${ma} has no /p2p/<peer id> at its end; copy the whole address the bootstrap printed`)
-    }
-  }
-  if (role === 'peer' && bootstrap.length === 0) {
+  if (role === 'peer' && values.bootstrap == null) {
     throw new UsageError('--bootstrap is required: give the multiaddr that the bootstrap node printed')
   }
-  const announce = (values.announce as string[] | undefined) ?? []
-  for (const ma of announce) {
-    checkMultiaddr('--announce', ma)
-  }
-  const operators = values.operator as string[] | undefined
-  for (const id of operators ?? []) {
-    try {
-      peerIdFromString(id)
-    } catch {
-      throw new UsageError(`--operator ${id} is not a peer id`)
+  const init: Record<string, unknown> = { role, listen: [`/${family}/${host}/tcp/${port}`] }
+  // the flags that give one option as it is
+  for (const [flag, { option }] of Object.entries(FLAGS[role])) {
+    if (option != null && option !== 'listen' && !option.includes('.') && values[flag] !== undefined) {
+      init[option] = values[flag]
     }
   }
-  const trustedNetworks = (values['trusted-net'] as string[] | undefined) ?? []
-  for (const network of trustedNetworks) {
-    if (parseCidr(network) == null) {
-      throw new UsageError(`--trusted-net ${network} is not an IP network (e.g. 10.0.0.0/8, fd00::/8 or 192.168.1.7)`)
-    }
-  }
+  init.name ??= role === 'bootstrap' ? 'bootstrap' : undefined
   const http = httpOptions(values)
-  const name = values.name as string | undefined ?? (role === 'bootstrap' ? 'bootstrap' : undefined)
-  if (name != null && !isValidName(name)) {
-    throw new UsageError(`--name must be 1-64 of A-Z a-z 0-9 . _ -, got "${name}"`)
+  if (http != null) {
+    init.http = http
   }
-  return {
-    help: false,
-    logLevel: logLevel as LogLevel,
-    init: {
-      role,
-      name,
-      listen: [listen],
-      announce,
-      bootstrap,
-      keyFile: values['key-file'] as string | undefined,
-      operators,
-      ...(trustedNetworks.length > 0 ? { trustedNetworks } : {}),
-      ...(http != null ? { http } : {})
-    }
+  try {
+    resolveConfig(init)
+  } catch (err: any) {
+    const flag = Object.entries(FLAGS[role]).find(([, { option }]) => option === err.option)?.[0]
+    throw flag == null ? err : new UsageError(`--${flag} ${err.reason as string}`)
   }
+  return { help: false, logLevel: logLevel as LogLevel, init: init as NodeInit }
 }
 
 function parsePort (flag: string, value: string): number {
@@ -200,19 +170,5 @@ function httpOptions (values: Record<string, unknown>): NodeInit['http'] {
     }
     return undefined
   }
-  if (host != null && isIP(host) === 0) {
-    throw new UsageError(`--http-host must be an IPv4 or IPv6 address, got "${host}"`)
-  }
-  if (token != null && !isValidToken(token)) {
-    throw new UsageError('--http-token must be 8-256 printable characters without spaces')
-  }
   return { port: parsePort('--http-port', port), ...(host != null ? { host } : {}), ...(token != null ? { token } : {}) }
-}
-
-function checkMultiaddr (flag: string, value: string): void {
-  try {
-    multiaddr(value)
-  } catch (err: any) {
-    throw new UsageError(`${flag} ${value} is not a valid multiaddr (${err.message})`)
-  }
 }
