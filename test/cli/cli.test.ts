@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { runtimeProblem } from '../../dist/runtime-check.js'
+import { runtimeProblem } from '../../dist/internal.js'
 import { CliProcess, DIST, waitFor } from '../helpers.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))

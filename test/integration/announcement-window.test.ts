@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, describe, it } from 'node:test'
 import { createNode, type P2PNode } from '../../dist/index.js'
-import { Announcement } from '../../dist/membership/pb/announcement.js'
-import { membershipTopic, NONCE_BYTES } from '../../dist/membership/announcements.js'
+import { Announcement, membershipTopic, NONCE_BYTES } from '../../dist/internal.js'
 import { waitFor } from '../helpers.ts'
 
 const started: P2PNode[] = []

@@ -4,7 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode, type P2PNode } from '../../dist/index.js'
-import { MAX_PEERS_PER_ANSWER } from '../../dist/protocols/peer-exchange/index.js'
+import { MAX_PEERS_PER_ANSWER } from '../../dist/internal.js'
 import { waitFor } from '../helpers.ts'
 
 const started: P2PNode[] = []

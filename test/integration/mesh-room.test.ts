@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { MESH_DEGREE } from '../../dist/gossip/broadcast.js'
+import { MESH_DEGREE } from '../../dist/internal.js'
 import { createNode, type P2PNode } from '../../dist/index.js'
 import { waitFor } from '../helpers.ts'
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { PING_PROTOCOL } from '@libp2p/ping'
 import { createNode, type P2PNode } from '../../dist/index.js'
-import { PingChannels } from '../../dist/membership/ping-channels.js'
+import { PingChannels } from '../../dist/internal.js'
 import type { Connection } from '@libp2p/interface'
 
 const started: P2PNode[] = []

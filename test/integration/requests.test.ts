@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { createNode, type P2PNode } from '../../dist/index.js'
-import { MAX_STREAMS } from '../../dist/protocols/status/index.js'
+import { STATUS_MAX_STREAMS as MAX_STREAMS } from '../../dist/internal.js'
 
 const started: P2PNode[] = []
 after(async () => { await Promise.all(started.map(async node => node.stop())) })

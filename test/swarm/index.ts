@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { MemberInfo, NetworkStatus, NodeInit, NodeStatus } from '../../dist/index.js'
-import type { NetworkSize } from '../../dist/protocols/network-size/index.js'
+import type { NetworkSize } from '../../dist/internal.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export type Request = { id: number } & (

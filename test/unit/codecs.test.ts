@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { Broadcast } from '../../dist/gossip/pb/broadcast.js'
-import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
-import { MemberState, PeerExchangeRequest, PeerExchangeResponse, Role } from '../../dist/protocols/peer-exchange/pb/peer-exchange.js'
-import { StatusResponse } from '../../dist/protocols/status/pb/status.js'
-import { Announcement } from '../../dist/membership/pb/announcement.js'
-import { readAnnouncement } from '../../dist/membership/announcements.js'
-import { Goodbye } from '../../dist/protocols/goodbye/pb/goodbye.js'
-import { NetworkSizeResponse } from '../../dist/protocols/network-size/pb/network-size.js'
-import { RegistryRequest, RegistryResponse } from '../../dist/protocols/registry/pb/registry.js'
+import { Broadcast, DirectMessage, DirectMessageAck, PeerExchangeMemberState as MemberState, PeerExchangeRequest, PeerExchangeResponse, PeerExchangeRole as Role, StatusResponse, Announcement, readAnnouncement, Goodbye, NetworkSizeResponse, RegistryRequest, RegistryResponse } from '../../dist/internal.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 
 const SENDER = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')

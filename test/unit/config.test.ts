@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { resolveConfig } from '../../dist/config.js'
-import { parseCliArgs } from '../../dist/cli/args.js'
+import { resolveConfig, parseCliArgs } from '../../dist/internal.js'
 import { createNode } from '../../dist/index.js'
 
 const BOOT = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWLvNhjr27KwiyxGWcNLXgwFiYGtz51hYchfwxqAcAckfi'

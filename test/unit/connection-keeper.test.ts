@@ -3,8 +3,8 @@ import { afterEach, describe, it, mock } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ConnectionKeeper, type ConnectionKeeperInit } from '../../dist/discovery/connection-keeper.js'
-import { MemberList } from '../../dist/membership/members.js'
+import { ConnectionKeeper, MemberList } from '../../dist/internal.js'
+import type { ConnectionKeeperInit } from '../../dist/internal.js'
 import type { PeerId } from '@libp2p/interface'
 
 const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))

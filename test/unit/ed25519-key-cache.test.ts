@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { generateKeyPair, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { cacheEd25519Keys, keyObjectOf } from '../../dist/ed25519-key-cache.js'
+import { cacheEd25519Keys, keyObjectOf } from '../../dist/internal.js'
 
 describe('cached Ed25519 key objects', () => {
   it('give every signature check the verdict @libp2p/crypto gives, and reuse one key object per key', async () => {

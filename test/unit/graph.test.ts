@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { networkGraph, toDot } from '../../dist/http/graph.js'
+import { networkGraph, toDot } from '../../dist/internal.js'
 import type { MemberInfo } from '../../dist/index.js'
 
 function member (peerId: string, fields: Partial<MemberInfo> = {}): MemberInfo {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, it } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { loadOrCreateKey } from '../../dist/identity.js'
+import { loadOrCreateKey } from '../../dist/internal.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'p2p-node-key-'))
 after(async () => { await rm(dir, { recursive: true, force: true }) })

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { MemberList } from '../../dist/membership/members.js'
+import { MemberList } from '../../dist/internal.js'
 
 const TIMING = { heartbeatInterval: 1000, suspectAfter: 3, deadAfter: 6 }
 const T = 1_700_000_000_000

@@ -6,8 +6,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as lp from 'it-length-prefixed'
 import { pushable } from 'it-pushable'
 import { toString as toHex } from 'uint8arrays/to-string'
-import { MessageService, type MessageInit } from '../../dist/protocols/message/index.js'
-import { DirectMessage, DirectMessageAck } from '../../dist/protocols/message/pb/message.js'
+import { MessageService, DirectMessage, DirectMessageAck } from '../../dist/internal.js'
+import type { MessageInit } from '../../dist/internal.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** What a stub receiver does with a frame: acknowledge it with a status, or close the stream without a word. */

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { BAN_STRIKES, PeerGuard, STRIKES } from '../../dist/protection/peer-guard.js'
-import { issueCertificate, verifyCertificate } from '../../dist/membership/certificate.js'
+import { BAN_STRIKES, PeerGuard, STRIKES, issueCertificate, verifyCertificate } from '../../dist/internal.js'
 import type { PeerId } from '@libp2p/interface'
 
 const LIMITS = { broadcastsPerSecond: 10, directPerSecond: 10, requestsPerSecond: 5, announcementsPerSecond: 5, subscriptionsPerSecond: 1 }

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { Registrations, type RegistrationsInit } from '../../dist/membership/registrations.js'
-import { RegistryResponse } from '../../dist/protocols/registry/index.js'
+import { Registrations, RegistryResponse } from '../../dist/internal.js'
+import type { RegistrationsInit } from '../../dist/internal.js'
 import type { PeerId } from '@libp2p/interface'
 
 const newPeerId = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { hostAddresses, parseCidr, SameSite } from '../../dist/protection/same-site.js'
+import { hostAddresses, parseCidr, SameSite } from '../../dist/internal.js'
 import type { NetworkInterfaceInfo } from 'node:os'
 
 /** A laptop's interfaces: loopback, a LAN address, a Docker bridge, and IPv6 global and link-local addresses. */

@@ -3,8 +3,7 @@ import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { MemberList } from '../../dist/membership/members.js'
-import { SenderCheck } from '../../dist/membership/sender-check.js'
+import { MemberList, SenderCheck } from '../../dist/internal.js'
 import type { PeerId } from '@libp2p/interface'
 
 const T = 1_700_000_000_000

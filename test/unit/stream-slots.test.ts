@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { StreamSlots } from '../../dist/protocols/stream-slots.js'
+import { StreamSlots } from '../../dist/internal.js'
 
 describe('StreamSlots', () => {
   it('lets `limit` through per peer, then one per release, in order', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { resolveConfig } from '../../dist/config.js'
+import { resolveConfig } from '../../dist/internal.js'
 import { defaultTimingScale, scaledTiming } from '../../dist/swarm/coordinator.js'
 
 it('the swarm\'s slowed timings are valid node options at every scale --timing-scale takes (1 to 100)', () => {

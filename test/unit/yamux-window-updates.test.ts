@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { defaultLogger } from '@libp2p/logger'
-import { batchYamuxWindowUpdates } from '../../dist/yamux-window-updates.js'
+import { batchYamuxWindowUpdates } from '../../dist/internal.js'
 import { waitFor } from '../helpers.ts'
 
 const HEADER_BYTES = 12

@@ -1,0 +1,42 @@
+/**
+ * The parts behind the public API, for white-box tests and tools: one entry, so that files can move without
+ * breaking them. Not a stable API; the package's users import from the package's root.
+ */
+export { resolveConfig, DEFAULTS, type NodeConfig } from './config.js'
+export { parseCliArgs } from './cli/args.js'
+export { runtimeProblem } from './runtime-check.js'
+export { loadOrCreateKey } from './identity.js'
+export { batchYamuxWindowUpdates } from './yamux-window-updates.js'
+export { cacheEd25519Keys, keyObjectOf } from './ed25519-key-cache.js'
+
+export { ConnectionKeeper, type ConnectionKeeperInit } from './discovery/connection-keeper.js'
+export { MESH_DEGREE, broadcastTopic, encodeBroadcast, readBroadcast } from './gossip/broadcast.js'
+export { networkGraph, toDot } from './http/graph.js'
+
+export { KIND_TO_WIRE, NONCE_BYTES, membershipTopic, readAnnouncement } from './membership/announcements.js'
+export { issueCertificate, verifyCertificate } from './membership/certificate.js'
+export { MemberList, stretchedInterval } from './membership/members.js'
+export { PingChannels } from './membership/ping-channels.js'
+export { Registrations, type RegistrationsInit } from './membership/registrations.js'
+export { SenderCheck } from './membership/sender-check.js'
+
+export { BAN_STRIKES, PeerGuard, STRIKES } from './protection/peer-guard.js'
+export { SameSite, hostAddresses, parseCidr } from './protection/same-site.js'
+
+export { serveRequests } from './protocols/framing.js'
+export { StreamSlots } from './protocols/stream-slots.js'
+export { peerIdBytes, readMultiaddrs, readPeerId } from './protocols/wire.js'
+export { MessageService, type MessageInit } from './protocols/message/index.js'
+export { MAX_PEERS_PER_ANSWER } from './protocols/peer-exchange/index.js'
+export { MAX_STREAMS as STATUS_MAX_STREAMS } from './protocols/status/index.js'
+export type { NetworkSize } from './protocols/network-size/index.js'
+
+// the generated protobuf codecs; two enums of peer exchange are renamed, as other messages have their own
+export { Announcement } from './membership/pb/announcement.js'
+export { Broadcast } from './gossip/pb/broadcast.js'
+export { Goodbye, GoodbyeAck } from './protocols/goodbye/pb/goodbye.js'
+export { DirectMessage, DirectMessageAck } from './protocols/message/pb/message.js'
+export { NetworkSizeRequest, NetworkSizeResponse } from './protocols/network-size/pb/network-size.js'
+export { MemberState as PeerExchangeMemberState, PeerExchangeRequest, PeerExchangeResponse, Role as PeerExchangeRole } from './protocols/peer-exchange/pb/peer-exchange.js'
+export { RegistryRequest, RegistryResponse } from './protocols/registry/pb/registry.js'
+export { StatusRequest, StatusResponse } from './protocols/status/pb/status.js'
