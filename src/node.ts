@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A peer node's command line. The runtime check comes first, before libp2p is loaded.
-import { useSmallBufferPool } from './buffer-pool.js'
+import { useSmallBufferPool } from './tuning/buffer-pool.js'
 import { assertSupportedRuntime } from './runtime-check.js'
 
 assertSupportedRuntime()

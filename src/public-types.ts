@@ -2,12 +2,12 @@
 import type { Role } from './config.js'
 import type { JoinRefusedError } from './errors.js'
 import type { MemberEvents, MemberState } from './membership/members.js'
-import type { NetworkSize } from './protocols/network-size/index.js'
+import type { NetworkSize } from './membership/network-size/index.js'
 import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
-import type { PeerExchangeService } from './protocols/peer-exchange/index.js'
+import type { PeerExchangeService } from './discovery/peer-exchange/index.js'
 
 // a type, not an interface: libp2p's ServiceMap wants an index signature, which only type aliases get implicitly
 export type NodeServices = {

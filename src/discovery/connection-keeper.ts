@@ -3,7 +3,7 @@ import { peerIdsOf } from '../config.js'
 import { jitter, shuffle } from '../random.js'
 import { dialBootstrap } from './dial-bootstrap.js'
 import type { MemberList } from '../membership/members.js'
-import type { PeerExchangeService } from '../protocols/peer-exchange/index.js'
+import type { PeerExchangeService } from './peer-exchange/index.js'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

@@ -4,8 +4,8 @@
  */
 import { toString as toHex } from 'uint8arrays/to-string'
 import { isValidName } from '../config.js'
-import { readMultiaddrs, readPeerId, roleFromWire } from '../protocols/wire.js'
-import { MAX_CERTIFICATE_BYTES, type Certificate } from './certificate.js'
+import { readMultiaddrs, readPeerId, roleFromWire } from '../wire/fields.js'
+import { MAX_CERTIFICATE_BYTES, type Certificate } from '../verification/certificate.js'
 import { Announcement } from './pb/announcement.js'
 import type { Role } from '../config.js'
 import type { Message, PeerId } from '@libp2p/interface'

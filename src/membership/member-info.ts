@@ -1,4 +1,4 @@
-import { peerIdText } from '../protocols/wire.js'
+import { peerIdText } from '../wire/fields.js'
 import type { Member } from './members.js'
 import type { MemberInfo } from '../public-types.js'
 

@@ -2,7 +2,7 @@ import { TypedEventEmitter } from 'main-event'
 import { shuffle } from '../random.js'
 import { MAX_DECLARED_INTERVAL } from './announcements.js'
 import type { Role } from '../config.js'
-import type { Certificate } from './certificate.js'
+import type { Certificate } from '../verification/certificate.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

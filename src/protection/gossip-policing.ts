@@ -1,4 +1,4 @@
-import { GRAYLIST_THRESHOLD } from '../gossip/broadcast.js'
+import { GRAYLIST_THRESHOLD } from '../gossip/options.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
 import type { PeerId } from '@libp2p/interface'

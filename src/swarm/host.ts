@@ -2,7 +2,7 @@
  * A swarm host: a child process of the coordinator running one or many nodes. It creates nodes, sends messages
  * for them when asked, and reports every swarm message its nodes receive. It never outlives the coordinator.
  */
-import { useSmallBufferPool } from '../buffer-pool.js'
+import { useSmallBufferPool } from '../tuning/buffer-pool.js'
 import { createNode, type P2PNode } from '../index.js'
 import { decodePayload, encodePayload, now, type Departure, type HostReply, type HostRequest, type NodeView, type Refusal, type Usage } from './host-protocol.js'
 

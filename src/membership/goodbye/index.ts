@@ -3,7 +3,7 @@
  * they mark it as left at once instead of timing it out, and do not redial it.
  */
 import type { PeerGuard } from '../../protection/peer-guard.js'
-import { RequestResponse, type ProtocolHost } from '../request-response.js'
+import { RequestResponse, type ProtocolHost } from '../../wire/request-response.js'
 import { Goodbye, GoodbyeAck } from './pb/goodbye.js'
 import type { PeerId } from '@libp2p/interface'
 

@@ -1,6 +1,6 @@
-import { VERSION } from '../../version.js'
+import { VERSION } from '../version.js'
 import { queryStatus, serveStatus, type NodeStatus, type StatusProtocol } from './index.js'
-import type { Role } from '../../config.js'
+import type { Role } from '../config.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Where a node's status comes from: each figure read when asked. */

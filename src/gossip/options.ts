@@ -1,25 +1,15 @@
 /**
- * Broadcast over gossipsub: the topic, the envelope every broadcast travels in, its validator, and the gossipsub
- * options that make one host hold dozens of nodes without weakening what protects real networks.
+ * gossipsub's options, for both topics (broadcasts and membership): scoring that only punishes, the mesh degree, decode
+ * limits, and what makes one host hold dozens of nodes without weakening what protects real networks.
  */
 import { createHash } from 'node:crypto'
 import { createTopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
 import type { PeerGuard } from '../protection/peer-guard.js'
 import type { SameSite } from '../protection/same-site.js'
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
-import { isValidName } from '../config.js'
 import { membershipTopic } from '../membership/announcements.js'
-import { Broadcast } from './pb/broadcast.js'
+import { ENVELOPE_OVERHEAD_BYTES, broadcastTopic } from '../broadcast/envelope.js'
 import type { NodeConfig } from '../config.js'
-import type { Message, PeerId } from '@libp2p/interface'
-
-/** The topic all broadcasts of a network travel on. */
-export function broadcastTopic (protocolPrefix: string): string {
-  return `/${protocolPrefix}/broadcast/1`
-}
-
-/** Bytes a broadcast envelope adds to its payload (id 16, name 64, timestamp and tags), with room to spare. */
-const ENVELOPE_OVERHEAD_BYTES = 1024
 
 /**
  * Topic scoring that only punishes: invalid messages (a bad signature, or rejected by our validator) cost the peer
@@ -123,25 +113,4 @@ function fastMsgIdFn (msg: { from?: Uint8Array, seqno?: Uint8Array, data?: Uint8
     hash.update(part ?? new Uint8Array())
   }
   return hash.digest('base64')
-}
-
-export function encodeBroadcast (envelope: Broadcast): Uint8Array {
-  return Broadcast.encode(envelope)
-}
-
-/** The envelope of an accepted broadcast, with its authenticated origin, or undefined if it must be rejected. */
-export function readBroadcast (msg: Message, maxMessageBytes: number): { from: PeerId, envelope: Broadcast } | undefined {
-  if (msg.type !== 'signed' || msg.data.byteLength > maxMessageBytes + ENVELOPE_OVERHEAD_BYTES) {
-    return undefined
-  }
-  let envelope: Broadcast
-  try {
-    envelope = Broadcast.decode(msg.data)
-  } catch {
-    return undefined
-  }
-  if (envelope.id.byteLength !== 16 || !isValidName(envelope.senderName) || envelope.payload.byteLength > maxMessageBytes) {
-    return undefined
-  }
-  return { from: msg.from, envelope }
 }

@@ -1,4 +1,4 @@
-import { isGone, isVerified, type Member, type MemberList } from './members.js'
+import { isGone, isVerified, type Member, type MemberList } from '../membership/members.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Message ids remembered for replay detection, at most; past it the oldest are dropped. */

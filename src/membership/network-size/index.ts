@@ -1,6 +1,6 @@
 /** Our network size protocol, `/<prefix>/network-size/1.0.0`: ask any node, bootstraps included, how big the network is. */
 import type { PeerGuard } from '../../protection/peer-guard.js'
-import { RequestResponse, type ProtocolHost } from '../request-response.js'
+import { RequestResponse, type ProtocolHost } from '../../wire/request-response.js'
 import { NetworkSizeRequest, NetworkSizeResponse } from './pb/network-size.js'
 import type { PeerId } from '@libp2p/interface'
 

@@ -4,9 +4,9 @@
  * join through any member; bootstraps are just the ones everybody asks.
  */
 import type { PeerGuard } from '../../protection/peer-guard.js'
-import { RequestResponse, type ProtocolHost } from '../request-response.js'
+import { RequestResponse, type ProtocolHost } from '../../wire/request-response.js'
 import { RegistryRequest, RegistryResponse } from './pb/registry.js'
-import { MAX_ADDRESSES_PER_PEER } from '../peer-exchange/constants.js'
+import { MAX_ADDRESSES_PER_PEER } from '../../discovery/peer-exchange/constants.js'
 
 /** A name, a role, 8 addresses, a nonce and a peer id: well under 4 KiB. */
 export const MAX_FRAME_BYTES = 4 * 1024

@@ -1,10 +1,10 @@
 /** Our status protocol, `/<prefix>/status/1.0.0`: ask a node who it is and how it is doing. */
-import type { PeerGuard } from '../../protection/peer-guard.js'
+import type { PeerGuard } from '../protection/peer-guard.js'
 import { multiaddr } from '@multiformats/multiaddr'
-import { RequestResponse, type ProtocolHost } from '../request-response.js'
-import { roleFromWire, roleToWire } from '../wire.js'
+import { RequestResponse, type ProtocolHost } from '../wire/request-response.js'
+import { roleFromWire, roleToWire } from '../wire/fields.js'
 import { StatusRequest, StatusResponse } from './pb/status.js'
-import type { Role } from '../../config.js'
+import type { Role } from '../config.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** A status is a few strings and at most MAX_ADDRESSES addresses: 16 KiB is ample. */
