@@ -22,6 +22,7 @@ import { MemberLookup } from './membership/member-lookup.js'
 import { Membership } from './membership/membership.js'
 import { pingStreamLifetime } from './membership/ping-channels.js'
 import { SenderCheck } from './verification/sender-check.js'
+import { Trust } from './verification/trust.js'
 import { noiseCrypto } from './tuning/noise-crypto.js'
 import { P2PNode } from './p2p-node.js'
 import { GossipPolicing } from './protection/gossip-policing.js'
@@ -90,9 +91,8 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       // libp2p's per-host limits (5 new inbound connections a second, 10 pending) would refuse a one-host network
       allow: sameSite.multiaddrs(),
       dialTimeout: config.requestTimeout,
-      // libp2p's own deadlines (10 s) follow ours when ours are longer: a swarm slowed down for a loaded machine
-      // scales requestTimeout, and an inbound connection or stream that waited 10 s for a busy event loop was reset,
-      // which the peer at the other end took for a death (a 1,000-node swarm then flooded itself with DEAD notices)
+      // libp2p's own deadlines (10 s) follow ours when ours are longer: on a loaded machine, a connection or stream
+      // reset for a slow event loop is taken for a death at the other end (docs/decisions/libp2p-deadlines.md)
       inboundUpgradeTimeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout),
       protocolNegotiationTimeout: Math.max(LIBP2P_TIMEOUT, config.requestTimeout)
     },
@@ -137,6 +137,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   const bootstraps = config.bootstrap.map(ma => peerIdFromString(ma.getPeerId() ?? ''))
   // by default the network's operators are its bootstraps: a bootstrap's own key orders its network's shutdown
   const operators = config.operators ?? (config.role === 'bootstrap' ? [selfId, ...bootstraps] : bootstraps)
+  const trust = new Trust({ self: selfId, members, protocolPrefix: config.protocolPrefix, bootstraps: bootstrapIds, operators: new Set(operators.map(String)) })
   const membership = new Membership({
     libp2p,
     protocols: {
@@ -145,12 +146,12 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
       networkSize: networkSizeProtocol(libp2p, protocol)
     },
     members,
+    trust,
     protocolPrefix: config.protocolPrefix,
     role: config.role,
     describeSelf: () => ({ name, role: config.role, multiaddrs: libp2p.getMultiaddrs() }),
     broadcastTopic: topic,
     bootstraps: config.bootstrap,
-    operators: new Set(operators.map(String)),
     privateKey,
     guard,
     heartbeatInterval: config.heartbeatInterval,
@@ -180,7 +181,7 @@ export async function createNode (init: NodeInit = {}): Promise<P2PNode> {
   })
   const senderCheck = new SenderCheck({
     members,
-    checkCertificate: async (member) => membership.checkCertificate(member),
+    checkCertificate: async (member) => trust.checkCertificate(member),
     lookUp: async (peer) => membership.registrations.lookUp(peer),
     replayWindow: config.replayWindow
   })

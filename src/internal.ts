@@ -5,6 +5,7 @@
 export { resolveConfig, DEFAULTS, type NodeConfig } from './config.js'
 export { parseCliArgs } from './cli/args.js'
 export { runtimeProblem } from './runtime-check.js'
+export { BoundedMap } from './bounded-map.js'
 export { loadOrCreateKey } from './identity.js'
 export { batchYamuxWindowUpdates } from './tuning/yamux-window-updates.js'
 export { cacheEd25519Keys, keyObjectOf } from './tuning/ed25519-key-cache.js'

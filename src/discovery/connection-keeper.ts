@@ -142,9 +142,8 @@ export class ConnectionKeeper extends TypedEventEmitter<ConnectionKeeperEvents> 
   /**
    * Pages through the whole view of a connected bootstrap, once this node is in the membership topic's mesh (see
    * P2PNode.checkReady). Nodes that joined at about the same time as this one announced themselves before it could
-   * hear them, and the samples of a peer exchange find the last few of them only slowly (in a swarm of hundreds,
-   * minutes): whoever registered before this catch-up is in it, and whoever registers after is heard announcing
-   * itself.
+   * hear them, and the samples of a peer exchange find the last few of them only slowly: whoever registered before
+   * this catch-up is in it, and whoever registers after is heard announcing itself (docs/decisions/catch-up.md).
    */
   catchUp (): void {
     const bootstrap = shuffle(this.init.libp2p.getPeers().filter(peer => this.isBootstrap(peer)))[0]
@@ -270,9 +269,9 @@ export class ConnectionKeeper extends TypedEventEmitter<ConnectionKeeperEvents> 
             this.init.log('peer exchange failed: %s', result.reason?.message)
             continue
           }
-          // Caught up, a node hears of new members by their JOINs, and of missed ones by isBehind. In a swarm of 700
-          // still growing, every random sample held a member whose JOIN had not arrived yet, so every node asked
-          // every 2 s: the bootstrap spent nearly half its CPU answering, and the JOINs came later still.
+          // Caught up, a node hears of new members by their JOINs, and of missed ones by isBehind: in a growing swarm
+          // nearly every sample brings a member whose JOIN is still on its way, and asking again soon for each would
+          // swamp the bootstrap (docs/decisions/peer-exchange-pacing.md)
           if (result.value.added > 0 && !this.caughtUp) {
             this.nextExchangeAt = Math.min(this.nextExchangeAt, Date.now() + HUNGRY_EXCHANGE_INTERVAL)
           }
@@ -290,9 +289,8 @@ export class ConnectionKeeper extends TypedEventEmitter<ConnectionKeeperEvents> 
    * arrive, itself included) knows some this node missed, at most once per half peer exchange interval. A member
    * whose JOIN this node missed (it came while this node was still catching up, or too late for gossipsub to take
    * it) is otherwise heard of only by its next heartbeat, which a big network stretches to many minutes, or by
-   * chance in a random sample: in a swarm of 1,000, a quarter of the nodes still missed a few members 11 minutes
-   * after the last join. Counting every live member instead, a node was behind its bootstrap all through the joins
-   * (the bootstrap hears of each new member first) and paged through its view for nothing.
+   * chance in a random sample. Settled members, not live ones: a bootstrap hears of each new member first, so by the
+   * live count every node would look behind all through the joins (docs/decisions/catch-up.md).
    */
   private isBehind (settledMembers: number | undefined, now = Date.now()): boolean {
     if (settledMembers == null || settledMembers <= this.init.members.live().length + 1 ||

@@ -40,15 +40,12 @@ export function seenTtl (replayWindow: number): number {
 /**
  * A peer's mesh degree, in both topics: 4 (3 to 8) instead of gossipsub's 6 (4 to 12). Every mesh peer sends a node
  * each message once, and on one machine those copies are what a broadcast costs (each one length prefixing, yamux and
- * Noise on both ends): measured with 50 nodes in one process, 7.4 copies per node per broadcast and 2.0-2.9 ms of CPU
- * at D=6, against 5.1 copies and 2.0 ms at D=4. Broadcast to 100 nodes in four processes, back-to-back runs: median
- * 147-190 ms at D=4 against 171-280 ms at D=6, better in each of four pairs. The extra hop it costs is cheaper than
- * the duplicates it saves; gossip (IHAVE/IWANT) still repairs what a thinner mesh misses. Dhi: meshes grow past D
- * with the GRAFTs of joining nodes, and are pruned back only past Dhi; at 100 nodes, 5.1 copies per node per
- * broadcast with Dhi 8, 4.3-4.4 with 6, 3.7 with 5. Not lower than 8: a mesh at Dhi refuses a GRAFT over a
- * connection it did not dial (see ConnectionKeeper.widen), and at 6, in 10 nodes with 4 connections each, a node
- * stayed under Dlo for over a minute (2 runs in about 25 of the mesh-room test). Dscore: of the peers kept when a
- * mesh is pruned, how many are chosen by score (the rest at random).
+ * Noise on both ends): the extra hop a thinner mesh costs is cheaper than the duplicates it saves, and gossip
+ * (IHAVE/IWANT) still repairs what it misses. Dhi: meshes grow past D with the GRAFTs of joining nodes, and are
+ * pruned back only past Dhi. Not lower than 8: a mesh at Dhi refuses a GRAFT over a connection it did not dial (see
+ * ConnectionKeeper.widen), so a lower Dhi can leave a node with few connections under Dlo
+ * (docs/decisions/mesh-degree.md). Dscore: of the peers kept when a mesh is pruned, how many are chosen by score
+ * (the rest at random).
  */
 export const MESH_DEGREE = { D: 4, Dlo: 3, Dhi: 8, Dout: 2, Dscore: 3 }
 
@@ -90,9 +87,9 @@ export function gossipsubOptions (config: NodeConfig, guard: PeerGuard, sameSite
       appSpecificWeight: 1,
       // gossipsub's behaviour penalty (promised messages not delivered, GRAFTs during a backoff) is -10 per count²
       // by default: three in a burst pass the graylist, and we ban below it. Honest peers earn them on lossy links,
-      // after a partition heals and on a starved CPU (the reliability suite saw honest nodes banned for 10 minutes).
-      // Counted from 6 and weighed -1, it takes a burst of 15 to get there: still a ban for a peer that lies in its
-      // IHAVEs, no longer for a slow one.
+      // after a partition heals and on a starved CPU (docs/decisions/behaviour-penalty.md). Counted from 6 and
+      // weighed -1, it takes a burst of 15 to get there: still a ban for a peer that lies in its IHAVEs, not for a
+      // slow one.
       behaviourPenaltyWeight: -1,
       behaviourPenaltyThreshold: 6,
       topics: { [topic]: createTopicScoreParams(PUNISH_INVALID_ONLY), [membership]: createTopicScoreParams(PUNISH_INVALID_ONLY) }

@@ -73,10 +73,8 @@ export interface SelfReport extends Omit<Hearsay, 'lastSeen'> {
 /**
  * Members per heartbeat interval: past this many, the interval stretches so that the whole network sends about one
  * heartbeat a second, whatever its size. Each one reaches every node about four times (a copy from each mesh peer), so
- * this budget, not the network's size, sets what heartbeats cost each node (51 idle nodes in one process: 2.2% of a
- * core each at five a second with every connection pinged, 1.3% at two). At two a second, 100 nodes on 2 cores spent
- * about half a core on heartbeats, and broadcasts met them on their way: 490-910 copies passed on per broadcast in
- * two runs, against 500-520 in two at 0.6 a second. Pings and bootstraps, not heartbeats, find dead members within
+ * this budget, not the network's size, sets what heartbeats cost each node, and how many of them broadcasts meet on
+ * their way (docs/decisions/heartbeat-budget.md). Pings and bootstraps, not heartbeats, find dead members within
  * seconds; a silent member nobody pings is timed out after 6 intervals (10 minutes at 100 members).
  */
 const MEMBERS_PER_INTERVAL = 5
@@ -119,8 +117,8 @@ export const TOMBSTONES_PER_SAMPLE = 16
 export class MemberList extends TypedEventEmitter<MemberEvents> {
   private readonly members = new Map<string, Member>()
   /**
-   * The members (keys) that go by each name. Every announcement of a start not yet vouched for looks its name up: by
-   * a scan of the view, that was a tenth of all CPU in a swarm of 700 joining.
+   * The members (keys) that go by each name. Every announcement of a start not yet vouched for looks its name up, and
+   * a scan of the whole view for each would cost a big swarm much of its CPU (docs/decisions/members-by-name.md).
    */
   private readonly byName = new Map<string, Set<string>>()
   private readonly timing: MembershipTiming
@@ -345,8 +343,8 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
 
   /** Members, gone ones included, in peer id order from `offset`, for paging through all of them. */
   page (offset: number, limit: number): Member[] {
-    // sorted once per change of the view, not per page: a bootstrap of 700 members spent a quarter of its CPU
-    // sorting it again for every page a joining node asked for
+    // sorted once per change of the view, not per page: a bootstrap answers many pages to joining nodes between
+    // changes (docs/decisions/peer-exchange-pacing.md)
     this.pageOrder ??= [...this.members.keys()].sort()
     const page: Member[] = []
     for (const key of this.pageOrder.slice(offset, offset + limit)) {
@@ -465,8 +463,8 @@ export class MemberList extends TypedEventEmitter<MemberEvents> {
    * network's pace: timed out by the base interval, it would look dead long before its first heartbeat, which in a
    * network of 100 comes only every 20 base intervals. And a member declares the interval of the view it has when it
    * announces: one that JOINed knowing few members declared a short one, then caught up and waits the whole
-   * network's interval for its next heartbeat. Timed out by what it declared, it looked dead to everyone meanwhile
-   * (100 nodes joining: a few members held dead by a third of the network each, then as many early heartbeats).
+   * network's interval for its next heartbeat; timed out by what it declared, it would look dead to everyone
+   * meanwhile (docs/decisions/declared-interval.md).
    */
   private intervalOf (heartbeatInterval: number): number {
     return Math.max(heartbeatInterval, this.expectedInterval)

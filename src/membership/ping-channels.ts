@@ -27,8 +27,8 @@ interface Channel {
 
 /**
  * Pings on one long-lived stream per peer: 32 random bytes out and the same 32 back, repeated on the same stream as
- * the ping protocol allows. A new stream per ping cost 2.1 ms of CPU (both ends together, on this machine) against
- * 0.15 ms on a reused one (100 idle nodes on one machine ping about 40 times a second: 8% of a core against 0.6%).
+ * the ping protocol allows: a new stream per ping costs a stream opening and a protocol negotiation at both ends,
+ * many times the ping itself (docs/decisions/ping-streams.md).
  *
  * A stream reset under us (its lifetime at the other end ran out, or the other end runs shorter timeouts) is not a
  * failed ping: a ping that fails fast on a reused stream is tried once on a new one. One that times out is a failure.
@@ -97,11 +97,36 @@ export class PingChannels {
   }
 
   private async pingOn (channel: Channel, signal: AbortSignal): Promise<void> {
-    const data = randomBytes(PING_LENGTH)
-    await channel.bytes.write(data, { signal })
-    const echo = await channel.bytes.read({ bytes: PING_LENGTH, signal })
-    if (!equals(echo.subarray(), data)) {
-      throw new ProtocolError('the ping came back changed')
+    await echo(channel.bytes, signal)
+  }
+}
+
+/** Whether the process at the other end of `connection` answers one ping, on a new stream, before `signal` aborts. */
+export async function answersPing (connection: Connection, signal: AbortSignal): Promise<boolean> {
+  if (connection.status !== 'open') {
+    return false
+  }
+  try {
+    const stream = await connection.newStream(PING_PROTOCOL, { signal })
+    try {
+      await echo(byteStream(stream), signal)
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
     }
+    await stream.close({ signal })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** One ping: 32 random bytes out, the same 32 back. */
+async function echo (bytes: ByteStream<Stream>, signal: AbortSignal): Promise<void> {
+  const data = randomBytes(PING_LENGTH)
+  await bytes.write(data, { signal })
+  const answer = await bytes.read({ bytes: PING_LENGTH, signal })
+  if (!equals(answer.subarray(), data)) {
+    throw new ProtocolError('the ping came back changed')
   }
 }

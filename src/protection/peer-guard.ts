@@ -6,6 +6,7 @@
  * refuses its dials and connections. Memory is bounded: at most MAX_PEERS peers are tracked.
  */
 import { TypedEventEmitter } from 'main-event'
+import { BoundedMap } from '../bounded-map.js'
 import type { ConnectionGater, Logger, PeerId } from '@libp2p/interface'
 
 /** What a peer may do, per second. A burst of twice as many is allowed. */
@@ -78,7 +79,7 @@ export interface PeerGuardEvents {
 export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   private readonly init: PeerGuardInit
   private readonly peers = new Map<string, PeerRecord>()
-  private readonly bans = new Map<string, number>()
+  private readonly bans = new BoundedMap<string, number>(MAX_PEERS)
   private banCount = 0
 
   constructor (init: PeerGuardInit) {
@@ -164,10 +165,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     const key = peer.toString()
     this.peers.delete(key)
     this.bans.delete(key)
-    this.bans.set(key, now + this.init.banDuration)
-    if (this.bans.size > MAX_PEERS) {
-      this.bans.delete(this.bans.keys().next().value as string) // the ban that ends first
-    }
+    this.bans.set(key, now + this.init.banDuration) // past MAX_PEERS, the ban that ends first goes
     this.banCount++
     this.init.log.error('banned %p for %d s: %s', peer, Math.round(this.init.banDuration / 1000), reason)
     this.safeDispatchEvent('peer:banned', { detail: { peerId: peer, reason } })

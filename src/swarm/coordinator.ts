@@ -128,9 +128,8 @@ interface Tracker {
 
 /**
  * Up to 200 nodes the default pace; beyond, slower, so that idle nodes leave the CPU to joins and messages: N/50, and
- * past 500 nodes N²/25,000. The curve is fitted to runs, not to a load model (heartbeats are already stretched to
- * their 1 h cap there, so the scale slows pings and deadlines): x10 ran 500 nodes with room to spare; at 1,000 nodes
- * x40 finished in 23.7 min, its slowest direct message 17.5 s, and x20 in 27.0 min, its slowest 33 s (seed 11).
+ * past 500 nodes N²/25,000. The curve is fitted to runs, not to a load model: heartbeats are already stretched to
+ * their 1 h cap there, so the scale slows pings and deadlines (docs/decisions/swarm-timing-scale.md).
  */
 export function defaultTimingScale (nodes: number): number {
   if (nodes <= 200) return 1
@@ -149,18 +148,17 @@ export function scaledTiming (scale: number): NodeOptions {
     peerExchangeInterval: DEFAULTS.peerExchangeInterval * Math.min(scale, 5),
     // The replay window stays: a node counts a member as settled (known to all who will hear of it) once it has known
     // it for twice the window, and pages through a bootstrap's view when that knows more settled members than it
-    // knows; at 1,000 nodes with the window at 10 min, 864 of 1,001 views stayed a few members short for minutes.
-    // Direct messages slower than the window are refused (14 of 5,000 at 1,000 nodes). A node takes requests of up
-    // to 10 min: past x60 (3,000 nodes), no slower.
+    // knows, so a longer window leaves views a few members short for longer (docs/decisions/swarm-timing-scale.md).
+    // Direct messages slower than the window are refused. A node takes requests of up to 10 min: past x60
+    // (3,000 nodes), no slower.
     requestTimeout: DEFAULTS.requestTimeout * Math.min(scale, 60)
   }
 }
 
 /**
  * One process per node up to 32 nodes; beyond, one per core, and more once a process would hold over 250 nodes (a
- * process's heap is limited to about 4 GB). Every process more is an event loop and a heap more on the same cores:
- * 100 nodes in 2 processes instead of 4 needed a quarter less CPU, and 1,000 nodes in 4 joined in 35 minutes (in 9,
- * once in 44 minutes, and in 11 other runs not at all).
+ * process's heap is limited to about 4 GB). Every process more is an event loop and a heap more on the same cores,
+ * which only adds switching and upkeep (docs/decisions/host-processes-per-core.md).
  */
 function defaultProcesses (nodes: number): number {
   return nodes <= 32 ? nodes : Math.max(availableParallelism(), Math.ceil(nodes / 250))

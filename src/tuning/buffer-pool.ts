@@ -1,9 +1,7 @@
 /**
  * Node.js 24 cuts small Buffers (under 32 KiB) out of shared 64 KiB slabs; Node.js 22 and older used 8 KiB ones. A
  * node keeps thousands of small buffers for good (peer ids, multiaddrs, peer store records), each allocated among
- * short-lived ones, and each keeps its whole slab alive. In a 300-node swarm, a host process of 60 nodes held 2,451
- * such 64 KiB slabs: 160 MB of its 390 MB heap. With 8 KiB slabs they held 58 MB, and the process's RSS fell by
- * 80 to 95 MB.
+ * short-lived ones, and each keeps its whole slab alive, so smaller slabs waste less (docs/decisions/buffer-slabs.md).
  */
 const BUFFER_POOL_SIZE = 8 * 1024
 

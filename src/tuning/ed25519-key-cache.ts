@@ -1,13 +1,14 @@
 /**
  * Ed25519 signature checks with a cached key object per public key. @libp2p/crypto (v5, on Node) builds a new
  * node:crypto KeyObject from a JWK for every signature it checks, and gossipsub checks one for every broadcast and
- * heartbeat a node receives first. That import is a quarter of a check: 97 us against 74 us for a 1 KiB message
- * here. The check itself is unchanged: the same bytes, the same node:crypto verify.
+ * heartbeat a node receives first. That import is a sizeable part of each check, and needless for a key seen before
+ * (docs/decisions/ed25519-key-objects.md). The check itself is unchanged: the same bytes, the same node:crypto verify.
  *
  * The public key class is not exported, so its method is wrapped, once per process, through an instance.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { BoundedMap } from '../bounded-map.js'
 import type { Ed25519PublicKey } from '@libp2p/interface'
 
 const PUBLIC_KEY_BYTES = 32
@@ -15,7 +16,7 @@ const SIGNATURE_BYTES = 64
 /** Keys kept; past this many the oldest goes. A network's members, with room (each entry is about 200 bytes). */
 const KEY_CACHE_SIZE = 10_000
 
-const keys = new Map<string, KeyObject>()
+const keys = new BoundedMap<string, KeyObject>(KEY_CACHE_SIZE)
 let installed = false
 
 /** The KeyObject of a raw Ed25519 public key, imported once. Throws, as @libp2p/crypto does, if it is not a key. */
@@ -24,9 +25,6 @@ export function keyObjectOf (raw: Uint8Array): KeyObject {
   let key = keys.get(id)
   if (key == null) {
     key = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') } })
-    if (keys.size >= KEY_CACHE_SIZE) {
-      keys.delete(keys.keys().next().value!)
-    }
     keys.set(id, key)
   }
   return key

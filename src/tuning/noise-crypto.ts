@@ -1,9 +1,9 @@
 /**
  * Noise's ChaCha20-Poly1305, by frame size. Noise's default crypto seals and opens frames under 1,200 bytes in
  * WebAssembly and larger ones with Node's crypto, which builds a cipher object (and checks its key object) for each
- * frame. Measured on this stack's machines, Node's call costs about 20 us at any size up to 12 KB, the WebAssembly one
- * 9 us at 1.3 KB and 23 us at 4 KB; so frames up to 3 KiB, a 1 KiB broadcast and its envelope among them, stay in
- * WebAssembly. In a profile of 50 nodes broadcasting 1 KiB, Node's cipher set-up was 14% of all CPU.
+ * frame. That set-up makes Node's call cost about the same at any size, while the WebAssembly one grows with the
+ * frame, so frames up to 3 KiB, a 1 KiB broadcast and its envelope among them, stay in WebAssembly, where they are
+ * cheaper (docs/decisions/noise-small-frames.md).
  */
 import { asCrypto, defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'

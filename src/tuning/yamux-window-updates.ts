@@ -1,7 +1,7 @@
 /**
- * yamux 7 (the libp2p v2 line) sends a window update after every data frame a stream reads: each gossipsub RPC, heartbeat
- * or direct message is answered by a 12-byte frame of its own, with its own Noise packet and socket write. Measured
- * on 100 idle nodes in one process, those were 60% of all socket writes, and an RPC cost 40% less CPU without them.
+ * yamux 7 (the libp2p v2 line) sends a window update after every data frame a stream reads: each gossipsub RPC,
+ * heartbeat or direct message is answered by a 12-byte frame of its own, with its own Noise packet and socket write,
+ * which makes these updates a large share of a node's writes and CPU (docs/decisions/yamux-window-updates.md).
  *
  * Here a stream tells its peer about freed window only once it has read half of it (and always on its first frames,
  * which carry SYN or ACK), as go-yamux does. The yamux spec leaves the timing to the receiver: the sender

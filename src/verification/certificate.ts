@@ -3,9 +3,7 @@
  * this start (nonce)". A node carries its certificate in its announcements, so every other node can check its
  * name once per start with one signature check, instead of asking a bootstrap. A bootstrap certifies itself.
  */
-import { createPublicKey, verify as verifyEd25519, type KeyObject } from 'node:crypto'
 import { fromString as fromUtf8 } from 'uint8arrays/from-string'
-import { toString as toBase64url } from 'uint8arrays/to-string'
 import { concat } from 'uint8arrays/concat'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
@@ -39,34 +37,9 @@ export async function verifyCertificate (issuer: PeerId, certificate: Uint8Array
     return false
   }
   try {
-    const data = signedBytes(protocolPrefix, peer, name, nonce)
-    const key = ed25519Key(issuer)
-    return key == null ? await issuer.publicKey.verify(data, certificate) : verifyEd25519(null, data, key, certificate)
+    // with tuning/ed25519-key-cache.ts installed (createNode() does), this reuses the issuer's key object
+    return await issuer.publicKey.verify(signedBytes(protocolPrefix, peer, name, nonce), certificate)
   } catch {
     return false
   }
-}
-
-/**
- * Ed25519 issuers' keys as Node.js key objects, kept: @libp2p/crypto builds one for every check, and in a swarm of
- * 700 that was half the time spent checking certificates. A network has few issuers (its bootstraps, and members
- * that admitted someone), so a small cache holds them all.
- */
-const issuerKeys = new Map<string, KeyObject>()
-const MAX_ISSUER_KEYS = 64
-
-function ed25519Key (issuer: PeerId): KeyObject | undefined {
-  if (issuer.type !== 'Ed25519') {
-    return undefined
-  }
-  const id = issuer.toString()
-  let key = issuerKeys.get(id)
-  if (key == null) {
-    key = createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', x: toBase64url(issuer.publicKey.raw, 'base64url') } })
-    if (issuerKeys.size >= MAX_ISSUER_KEYS) {
-      issuerKeys.delete(issuerKeys.keys().next().value as string)
-    }
-    issuerKeys.set(id, key)
-  }
-  return key
 }

@@ -1,4 +1,5 @@
 import { isGone, isVerified, type Member, type MemberList } from '../membership/members.js'
+import { BoundedMap } from '../bounded-map.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Message ids remembered for replay detection, at most; past it the oldest are dropped. */
@@ -34,7 +35,7 @@ export interface Refusal {
 export class SenderCheck {
   private readonly init: SenderCheckInit
   /** `${sender}/${id}` -> when it may be forgotten. Insertion order is expiry order. */
-  private readonly delivered = new Map<string, number>()
+  private readonly delivered = new BoundedMap<string, number>(MAX_REMEMBERED_IDS)
 
   constructor (init: SenderCheckInit) {
     this.init = init
@@ -62,9 +63,6 @@ export class SenderCheck {
       return { kind: 'replay', reason: `a replay of message ${id}` } // a copy that arrived while the sender was looked up
     }
     this.delivered.set(key, now + replayWindow)
-    if (this.delivered.size > MAX_REMEMBERED_IDS) {
-      this.delivered.delete(this.delivered.keys().next().value as string)
-    }
     return undefined
   }
 
@@ -72,10 +70,9 @@ export class SenderCheck {
    * The name `peer` is a live member under: from the view if a bootstrap vouched for it there (or for a member
    * heard of second-hand, by the certificate its teller passed on: one signature check here, not a round trip to a
    * bootstrap on the path of every first message from it), else from the bootstraps (whose answers are cached);
-   * undefined if it is none. A member this node holds gone is asked about
-   * too: a verdict of this node's own (a missed heartbeat, failed pings on a busy machine) may be false, and its
-   * message is proof of life; the bootstraps no longer know a member that left or that they found dead. (A 300-node
-   * swarm refused one group message as from "not a live member": a false verdict here is one way to get there.)
+   * undefined if it is none. A member this node holds gone is asked about too: a verdict of this node's own (a
+   * missed heartbeat, failed pings on a busy machine) may be false, and its message is proof of life; the bootstraps
+   * no longer know a member that left or that they found dead (docs/decisions/senders-held-gone.md).
    */
   private async memberName (peer: PeerId): Promise<string | undefined> {
     const member = this.init.members.get(peer)

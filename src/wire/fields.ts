@@ -2,6 +2,7 @@
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
+import { BoundedMap } from '../bounded-map.js'
 import type { Role } from '../config.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -37,8 +38,8 @@ export function readPeerId (bytes: Uint8Array | undefined): PeerId | undefined {
   }
 }
 
-const peerIdTexts = new Map<string, string | undefined>()
 const MAX_CACHED_PEER_IDS = 10_000
+const peerIdTexts = new BoundedMap<string, string | undefined>(MAX_CACHED_PEER_IDS)
 
 /**
  * A binary peer id as text, or undefined if it is not one. Cached: base58 is costly, and a heartbeat's neighbours
@@ -47,9 +48,6 @@ const MAX_CACHED_PEER_IDS = 10_000
 export function peerIdText (bytes: Uint8Array): string | undefined {
   const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
   if (!peerIdTexts.has(key)) {
-    if (peerIdTexts.size >= MAX_CACHED_PEER_IDS) {
-      peerIdTexts.clear()
-    }
     peerIdTexts.set(key, readPeerId(bytes)?.toString())
   }
   return peerIdTexts.get(key)

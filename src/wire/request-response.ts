@@ -6,7 +6,8 @@
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests } from './framing.js'
 import { StreamSlots } from './stream-slots.js'
-import type { Connection, IncomingStreamData, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 
 /** A protobuf codec, as protons generates it (decode limits bound in by the caller). */
 export interface Codec<T> {
@@ -33,8 +34,23 @@ export interface RequestResponseInit<Request, Response> {
   guard: PeerGuard
 }
 
-/** What a protocol needs of the libp2p node: its registrar, its dialer and its logger. */
-export type ProtocolHost = Pick<Libp2p, 'handle' | 'unhandle' | 'dial' | 'logger'>
+/** What a protocol needs of the libp2p node: its registrar, its dialer and its logger. A Libp2p is one. */
+export interface ProtocolHost {
+  handle: (protocol: string, handler: StreamHandler, options: StreamHandlerOptions) => Promise<void>
+  unhandle: (protocol: string) => Promise<void>
+  dial: (peer: PeerId, options: { signal: AbortSignal }) => Promise<Connection>
+  logger: ComponentLogger
+}
+
+/** The host of a libp2p service: the registrar and connection manager among its components. */
+export function hostOf (components: { registrar: Registrar, connectionManager: ConnectionManager, logger: ComponentLogger }): ProtocolHost {
+  return {
+    handle: async (protocol, handler, options) => { await components.registrar.handle(protocol, handler, options) },
+    unhandle: async (protocol) => { await components.registrar.unhandle(protocol) },
+    dial: async (peer, options) => components.connectionManager.openConnection(peer, options),
+    logger: components.logger
+  }
+}
 
 /** Answers one request from the Noise-authenticated peer of `connection`. */
 export type RequestHandler<Request, Response> = (request: Request, connection: Connection) => Promise<Response> | Response

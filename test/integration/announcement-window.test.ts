@@ -35,7 +35,7 @@ describe('the membership topic validator', () => {
         meshNeighbours: 0
       })
     })
-    const validate = (receiver.parts.membership as any).validate
+    const validate = (receiver.parts.membership.dissemination as any).validate
     // a new start of the member, vouched for by the bootstrap's registry: now it is taken, ten minutes ago it is not
     assert.equal(await validate(member.peerId, heartbeat(Date.now())), 'accept')
     assert.equal(await validate(member.peerId, heartbeat(Date.now() - 10 * 60_000)), 'ignore')

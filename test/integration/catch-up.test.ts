@@ -81,9 +81,9 @@ describe('catching up with a bootstrap', () => {
     const node = await createNode({ name: 'paced', bootstrap: bootstrap.multiaddrs, heartbeatInterval: 300, start: false })
     started.push(node)
     const announced: Array<{ kind: string, at: number }> = []
-    const membership = node.parts.membership as any
-    const announce = membership.announce.bind(membership)
-    membership.announce = async (kind: string, extra?: object) => {
+    const announcer = node.parts.membership.dissemination as any
+    const announce = announcer.announce.bind(announcer)
+    announcer.announce = async (kind: string, extra?: object) => {
       announced.push({ kind, at: Date.now() })
       return announce(kind, extra)
     }

@@ -3,9 +3,7 @@ import { TypedEventEmitter } from 'main-event'
 import { isValidName } from '../../config.js'
 import { MAX_DECLARED_INTERVAL, MIN_DECLARED_INTERVAL, NONCE_BYTES } from '../../membership/announcements.js'
 import { MAX_CERTIFICATE_BYTES } from '../../verification/certificate.js'
-import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../../protection/peer-guard.js'
-import { admitInbound, requestOnce, serveRequests, type Reply } from '../../wire/framing.js'
-import { StreamSlots } from '../../wire/stream-slots.js'
+import { RequestResponse, hostOf } from '../../wire/request-response.js'
 import { readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../../wire/fields.js'
 import { fromString as fromHex } from 'uint8arrays/from-string'
 import { toString as toHex } from 'uint8arrays/to-string'
@@ -15,7 +13,8 @@ import type { Role } from '../../config.js'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Hearsay, MemberList, MemberState } from '../../membership/members.js'
-import type { ComponentLogger, IncomingStreamData, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
+import type { PeerGuard } from '../../protection/peer-guard.js'
+import type { ComponentLogger, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, Startable } from '@libp2p/interface'
 
 export interface SelfDescription {
   name: string
@@ -59,48 +58,56 @@ export interface PeerExchangeComponents {
  * announced as libp2p peer discovery events, so they land in the peer store and in `peer:discovery`.
  */
 export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> implements PeerDiscovery, Startable {
-  readonly protocol: string
   readonly [peerDiscoverySymbol] = this
   readonly [Symbol.toStringTag] = 'p2p-node:peer-exchange'
   private readonly components: PeerExchangeComponents
+  private readonly requests: RequestResponse<PeerExchangeRequest, PeerExchangeResponse>
   private readonly members: MemberList
   private readonly knows: PeerExchangeInit['knows']
-  private readonly timeout: number
   private readonly settleAge: number
   private readonly self: PeerExchangeInit['self']
-  private readonly guard: PeerGuard
-  /** Exchanges past MAX_STREAMS in flight to one peer wait here for a stream to close. */
-  private readonly slots = new StreamSlots(MAX_STREAMS)
   private readonly log: Logger
   private started = false
 
   constructor (components: PeerExchangeComponents, init: PeerExchangeInit) {
     super()
     this.components = components
-    this.protocol = `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
     this.members = init.members
     this.knows = init.knows
-    this.timeout = init.timeout
     this.settleAge = init.settleAge
-    this.guard = init.guard
     this.self = init.self
     this.log = components.logger.forComponent('p2p-node:peer-exchange')
-    this.handleStream = this.handleStream.bind(this)
+    this.requests = new RequestResponse<PeerExchangeRequest, PeerExchangeResponse>(hostOf(components), {
+      protocol: `/${init.protocolPrefix}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`,
+      request: { encode: PeerExchangeRequest.encode, decode: (frame) => PeerExchangeRequest.decode(frame, { limits: { addresses: MAX_ADDRESSES_PER_PEER } }) },
+      response: {
+        encode: PeerExchangeResponse.encode,
+        decode: (frame) => PeerExchangeResponse.decode(frame, { limits: { peers: MAX_PEERS_PER_ANSWER, peers$: { addresses: MAX_ADDRESSES_PER_PEER } } })
+      },
+      maxFrameBytes: MAX_FRAME_BYTES,
+      maxStreams: MAX_STREAMS,
+      timeout: init.timeout,
+      guard: init.guard,
+      malformed: () => ({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'malformed request' }),
+      logName: 'p2p-node:peer-exchange'
+    })
+  }
+
+  /** The protocol id, `/<prefix>/peer-exchange/1.0.0`. */
+  get protocol (): string {
+    return this.requests.protocol
   }
 
   async start (): Promise<void> {
     if (this.started) {
       return
     }
-    await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: STREAM_BACKSTOP,
-      maxOutboundStreams: MAX_STREAMS
-    })
+    await this.requests.serve((request, connection) => this.answer(request, connection.remotePeer))
     this.started = true
   }
 
   async stop (): Promise<void> {
-    await this.components.registrar.unhandle(this.protocol)
+    await this.requests.unserve()
     this.started = false
   }
 
@@ -134,28 +141,15 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
   }
 
   private async ask (peer: PeerId, options: { signal?: AbortSignal, findName?: string, offset?: number }): Promise<ExchangeResult & { nextOffset?: number }> {
-    const signal = options.signal ?? AbortSignal.timeout(this.timeout)
     const self = this.describeSelf()
-    const request = PeerExchangeRequest.encode({
+    const { response } = await this.requests.ask(peer, {
       name: self.name,
       role: roleToWire<WireRole>(self.role),
       addresses: self.multiaddrs.slice(0, MAX_ADDRESSES_PER_PEER).map(ma => ma.bytes),
       limit: MAX_PEERS_PER_ANSWER,
       findName: options.findName,
       offset: options.offset
-    })
-    const release = await this.slots.acquire(peer.toString(), signal)
-    let frame: Uint8Array
-    try {
-      const connection = await this.components.connectionManager.openConnection(peer, { signal })
-      const stream = await connection.newStream(this.protocol, { signal })
-      frame = await requestOnce(stream, request, { maxSize: MAX_FRAME_BYTES, signal })
-    } finally {
-      release()
-    }
-    const response = PeerExchangeResponse.decode(frame, {
-      limits: { peers: MAX_PEERS_PER_ANSWER, peers$: { addresses: MAX_ADDRESSES_PER_PEER } }
-    })
+    }, { signal: options.signal })
     if (response.status !== PeerExchangeResponse.Status.OK) {
       throw new Error(`peer exchange refused by ${peer.toString()}: ${response.error ?? response.status}`)
     }
@@ -189,57 +183,40 @@ export class PeerExchangeService extends TypedEventEmitter<PeerDiscoveryEvents> 
     return settled
   }
 
-  private handleStream ({ stream, connection }: IncomingStreamData): void {
-    const { guard } = this
-    const peer = connection.remotePeer
-    const onEnd = admitInbound(stream, peer, guard, MAX_STREAMS, this.log)
-    if (onEnd == null) {
-      return
+  /** The answer to `asker`'s request: this node and a sample of the members it knows, or a page of them. */
+  private answer (request: PeerExchangeRequest, asker: PeerId): PeerExchangeResponse {
+    if (!isValidName(request.name)) {
+      return { status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'invalid name' }
     }
-    const onMalformed = (err: Error): void => { guard.strike(peer, STRIKES.malformed, `malformed peer exchange frame: ${err.message}`) }
-    serveRequests(stream, { maxSize: MAX_FRAME_BYTES, idleTimeout: this.timeout, log: this.log, onMalformed, onEnd }, (frame): Reply => {
-      let request: PeerExchangeRequest
-      try {
-        request = PeerExchangeRequest.decode(frame, { limits: { addresses: MAX_ADDRESSES_PER_PEER } })
-      } catch (err: any) {
-        this.log('malformed request from %p: %s', connection.remotePeer, err.message)
-        onMalformed(err)
-        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'malformed request' }), end: true }
-      }
-      if (!isValidName(request.name)) {
-        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.REJECTED, peers: [], error: 'invalid name' }), end: true }
-      }
-      const asker = connection.remotePeer
-      const isNew = this.knows(asker) && this.members.hearsay({
-        peerId: asker,
-        name: request.name,
-        role: roleFromWire(request.role),
-        multiaddrs: readMultiaddrs(request.addresses),
-        lastSeen: Date.now()
-      })
-      if (isNew) {
-        this.safeDispatchEvent('peer', { detail: { id: asker, multiaddrs: readMultiaddrs(request.addresses) } })
-      }
-      const limit = Math.min(request.limit === 0 ? MAX_PEERS_PER_ANSWER : request.limit, MAX_PEERS_PER_ANSWER)
-      const now = Date.now()
-      const settledMembers = this.settledMembers(now)
-      const self: Hearsay = { ...this.describeSelf(), peerId: this.components.peerId, lastSeen: now }
-      if (request.offset != null) {
-        // the first page starts with this node itself, which its view does not hold: one member fewer, so that the
-        // answer stays within the limit the asker decodes with
-        const size = request.offset === 0 ? limit - 1 : limit
-        const page = this.members.page(request.offset, size)
-        const nextOffset = page.length === size ? request.offset + size : undefined
-        const peers = request.offset === 0 ? [self, ...page] : page
-        return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset, settledMembers }) }
-      }
-      const peers = [self, ...this.members.sample(limit - 1, asker)]
-      const wanted = request.findName == null ? undefined : this.members.findByName(request.findName)
-      if (wanted != null && !peers.some(peer => peer.peerId.equals(wanted.peerId))) {
-        peers[peers.length === limit ? limit - 1 : peers.length] = wanted
-      }
-      return { reply: PeerExchangeResponse.encode({ status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), settledMembers }) }
+    const isNew = this.knows(asker) && this.members.hearsay({
+      peerId: asker,
+      name: request.name,
+      role: roleFromWire(request.role),
+      multiaddrs: readMultiaddrs(request.addresses),
+      lastSeen: Date.now()
     })
+    if (isNew) {
+      this.safeDispatchEvent('peer', { detail: { id: asker, multiaddrs: readMultiaddrs(request.addresses) } })
+    }
+    const limit = Math.min(request.limit === 0 ? MAX_PEERS_PER_ANSWER : request.limit, MAX_PEERS_PER_ANSWER)
+    const now = Date.now()
+    const settledMembers = this.settledMembers(now)
+    const self: Hearsay = { ...this.describeSelf(), peerId: this.components.peerId, lastSeen: now }
+    if (request.offset != null) {
+      // the first page starts with this node itself, which its view does not hold: one member fewer, so that the
+      // answer stays within the limit the asker decodes with
+      const size = request.offset === 0 ? limit - 1 : limit
+      const page = this.members.page(request.offset, size)
+      const nextOffset = page.length === size ? request.offset + size : undefined
+      const peers = request.offset === 0 ? [self, ...page] : page
+      return { status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), nextOffset, settledMembers }
+    }
+    const peers = [self, ...this.members.sample(limit - 1, asker)]
+    const wanted = request.findName == null ? undefined : this.members.findByName(request.findName)
+    if (wanted != null && !peers.some(peer => peer.peerId.equals(wanted.peerId))) {
+      peers[peers.length === limit ? limit - 1 : peers.length] = wanted
+    }
+    return { status: PeerExchangeResponse.Status.OK, peers: peers.map(peer => toRecord(peer, now)), settledMembers }
   }
 }
 

@@ -1,18 +1,14 @@
-import { randomBytes } from '@libp2p/crypto'
-import { PING_PROTOCOL } from '@libp2p/ping'
-import { pipe } from 'it-pipe'
-import { equals } from 'uint8arrays/equals'
 import { toString as toHex } from 'uint8arrays/to-string'
-import { Uint8ArrayList } from 'uint8arraylist'
+import { BoundedMap } from '../../bounded-map.js'
 import { isValidName, peerIdsOf } from '../../config.js'
 import { JoinRefusedError } from '../../errors.js'
 import { dialBootstrap } from '../../discovery/dial-bootstrap.js'
-import { abortOnSignal } from '../../wire/framing.js'
 import { RegistryRequest, RegistryResponse, type RegistryProtocol } from './index.js'
 import { Role as RegistryRole } from './pb/registry.js'
 import { peerIdBytes, readMultiaddrs, readPeerId, roleFromWire, roleToWire } from '../../wire/fields.js'
 import { MAX_ADDRESSES, NONCE_BYTES } from '../announcements.js'
 import { PING_TIMEOUT } from '../liveness.js'
+import { answersPing } from '../ping-channels.js'
 import { isGone, type MemberList } from '../members.js'
 import type { Role } from '../../config.js'
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
@@ -79,7 +75,7 @@ export class Registrations {
   /** Live peer members the first bootstrap to accept this node knew of, besides this node. */
   private peersAtJoin?: number
   private readonly registering = new Map<string, Promise<void>>()
-  private readonly lookups = new Map<string, { until: number, answer: Promise<string | undefined> }>()
+  private readonly lookups = new BoundedMap<string, { until: number, answer: Promise<string | undefined> }>(MAX_CACHED_LOOKUPS)
 
   constructor (init: RegistrationsInit) {
     this.init = init
@@ -178,10 +174,6 @@ export class Registrations {
       return cached.answer
     }
     // insertion order is expiry order: when full, the oldest answer goes
-    for (const old of this.lookups.keys()) {
-      if (this.lookups.size < MAX_CACHED_LOOKUPS) break
-      this.lookups.delete(old)
-    }
     this.lookups.delete(key)
     const asked = this.askBootstraps(peer)
     const answer = asked.then(({ name }) => name)
@@ -269,7 +261,7 @@ export class Registrations {
     }
     const nonce = toHex(request.nonce, 'base16')
     const previous = this.registrations.get(asker.toString())
-    if (previous != null && previous.nonce !== nonce && previous.connection.id !== connection.id && await answersPing(previous.connection)) {
+    if (previous != null && previous.nonce !== nonce && previous.connection.id !== connection.id && await answersPing(previous.connection, AbortSignal.timeout(PING_TIMEOUT))) {
       this.init.log.error('refused %p: another process with this key is running at %a', asker, previous.connection.remoteAddr)
       return { status: RegistryResponse.Status.DUPLICATE_KEY, error: `another process with the key of ${asker.toString()} is already running (at ${previous.connection.remoteAddr.toString()})` }
     }
@@ -420,34 +412,5 @@ export class Registrations {
   private onDisconnect (evt: CustomEvent<PeerId>): void {
     // a bootstrap that comes back (restarted, or after a partition) is registered with again
     this.registeredWith.delete(evt.detail.toString())
-  }
-}
-
-/** Whether the process at the other end of `connection` answers a ping on it, within PING_TIMEOUT. */
-async function answersPing (connection: Connection): Promise<boolean> {
-  if (connection.status !== 'open') {
-    return false
-  }
-  const signal = AbortSignal.timeout(PING_TIMEOUT)
-  try {
-    const stream = await connection.newStream(PING_PROTOCOL, { signal })
-    const unsubscribe = abortOnSignal(stream, signal)
-    const data = randomBytes(32)
-    try {
-      const echo = await pipe([data], stream, async (source) => {
-        const received = new Uint8ArrayList()
-        for await (const chunk of source) {
-          received.append(chunk)
-          if (received.byteLength >= data.byteLength) break
-        }
-        return received.subarray(0, data.byteLength)
-      })
-      await stream.close({ signal })
-      return equals(echo, data)
-    } finally {
-      unsubscribe()
-    }
-  } catch {
-    return false
   }
 }
