@@ -125,10 +125,10 @@ const OPTIONS = {
 type Options = typeof OPTIONS
 
 /** Options of createNode(). Every one is optional. */
-export type NodeInit = { [K in keyof Options]?: Options[K] extends Option<infer In, any> ? In : never }
+export type NodeInit = { [K in keyof Options]?: Options[K] extends Option<infer In, unknown> ? In : never }
 
 /** createNode()'s options once checked and completed. */
-export type NodeConfig = { [K in keyof Options]: Options[K] extends Option<any, infer Out> ? Out : never }
+export type NodeConfig = { [K in keyof Options]: Options[K] extends Option<unknown, infer Out> ? Out : never }
 
 /** Every default, as a peer node has it; a bootstrap's connection limit, and the HTTP API's host besides. */
 export const DEFAULTS = {

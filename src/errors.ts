@@ -116,3 +116,18 @@ export class UnsupportedRuntimeError extends Error {
     this.name = UnsupportedRuntimeError.name
   }
 }
+
+/** The message of a thrown value: an Error's message, or the value as text. */
+export function messageOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** The class name of a thrown value ('' if it is not an Error): errors are told apart by name. */
+export function nameOf (err: unknown): string {
+  return err instanceof Error ? err.name : ''
+}
+
+/** A thrown value as an Error, for APIs that take one. */
+export function asError (err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { InvalidKeyFileError } from './errors.js'
+import { InvalidKeyFileError, messageOf } from './errors.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 /**
@@ -12,22 +12,22 @@ export async function loadOrCreateKey (path: string): Promise<PrivateKey> {
   let bytes: Uint8Array
   try {
     bytes = await readFile(path)
-  } catch (err: any) {
-    if (err.code !== 'ENOENT') {
-      throw new InvalidKeyFileError(path, err.message)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new InvalidKeyFileError(path, messageOf(err))
     }
     const key = await generateKeyPair('Ed25519')
     try {
       // 'wx' fails if another process created the file meanwhile, rather than overwriting its key
       await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
-    } catch (writeErr: any) {
-      throw new InvalidKeyFileError(path, writeErr.message)
+    } catch (writeErr) {
+      throw new InvalidKeyFileError(path, messageOf(writeErr))
     }
     return key
   }
   try {
     return privateKeyFromProtobuf(bytes)
-  } catch (err: any) {
-    throw new InvalidKeyFileError(path, `not a libp2p private key (${err.message})`)
+  } catch (err) {
+    throw new InvalidKeyFileError(path, `not a libp2p private key (${messageOf(err)})`)
   }
 }

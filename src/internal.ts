@@ -11,6 +11,7 @@ export { batchYamuxWindowUpdates } from './tuning/yamux-window-updates.js'
 export { cacheEd25519Keys, keyObjectOf } from './tuning/ed25519-key-cache.js'
 
 export { ConnectionKeeper, type ConnectionKeeperInit } from './discovery/connection-keeper.js'
+export { Readiness, type ReadinessInit } from './discovery/readiness.js'
 export { broadcastTopic, encodeBroadcast, readBroadcast } from './broadcast/envelope.js'
 export { MESH_DEGREE } from './gossip/options.js'
 export { networkGraph, toDot } from './http/graph.js'

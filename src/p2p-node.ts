@@ -1,7 +1,7 @@
 import { TypedEventEmitter } from 'main-event'
 import { fromString as fromUtf8 } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { JoinRefusedError, NotStartedError, RejectedError, UnreachablePeerError } from './errors.js'
+import { JoinRefusedError, NotStartedError, RejectedError, UnreachablePeerError, nameOf } from './errors.js'
 import { NodeMetrics } from './http/metrics.js'
 import { HttpApi } from './http/server.js'
 import { toMemberInfo } from './membership/member-info.js'
@@ -349,8 +349,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private async askPeer<T> (peer: PeerId, request: () => Promise<T>): Promise<T> {
     try {
       return await request()
-    } catch (err: any) {
-      throw err.name === 'TimeoutError' ? err : new UnreachablePeerError(peer.toString(), err)
+    } catch (err) {
+      throw nameOf(err) === 'TimeoutError' ? err : new UnreachablePeerError(peer.toString(), err)
     }
   }
 
@@ -391,6 +391,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     void this.stop()
   }
 
+  // one forwarder for libp2p's and the view's events: each detail has the type P2PNodeEvents declares for its name
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private forward (evt: CustomEvent<any>): void {
     this.safeDispatchEvent(evt.type as keyof P2PNodeEvents, { detail: evt.detail })
   }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { resolveConfig, type NodeInit, type Role } from '../config.js'
+import { InvalidOptionError, messageOf, nameOf } from '../errors.js'
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -88,8 +89,8 @@ export function parseCliArgs (role: Role, argv: string[], env: Record<string, st
     // defaults are applied below, after the environment: a flag wins over a variable, and a variable over a default
     const options = Object.fromEntries(Object.entries(FLAGS[role]).map(([name, { type, multiple }]) => [name, { type, multiple: multiple === true }]))
     ;({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }))
-  } catch (err: any) {
-    throw new UsageError(err.message.split('\n')[0])
+  } catch (err) {
+    throw new UsageError(messageOf(err).split('\n')[0])
   }
   if (values.help === true) {
     return { help: true, logLevel: 'info', init: {} }
@@ -105,11 +106,11 @@ export function parseCliArgs (role: Role, argv: string[], env: Record<string, st
   }
   try {
     return optionsFrom(role, values)
-  } catch (err: any) {
+  } catch (err) {
     // a bad value that came from the environment is named by its variable: the user set no flag
-    const flag = err.name === UsageError.name ? (err.message as string).match(/^--([a-z-]+)/) : null
+    const flag = nameOf(err) === UsageError.name ? messageOf(err).match(/^--([a-z-]+)/) : null
     if (flag != null && fromEnvironment.has(flag[1])) {
-      throw new UsageError(`${envVariable(flag[1])} (from the environment)${(err.message as string).slice(flag[0].length)}`)
+      throw new UsageError(`${envVariable(flag[1])} (from the environment)${messageOf(err).slice(flag[0].length)}`)
     }
     throw err
   }
@@ -144,9 +145,9 @@ function optionsFrom (role: Role, values: Record<string, unknown>): CliOptions {
   }
   try {
     resolveConfig(init)
-  } catch (err: any) {
-    const flag = Object.entries(FLAGS[role]).find(([, { option }]) => option === err.option)?.[0]
-    throw flag == null ? err : new UsageError(`--${flag} ${err.reason as string}`)
+  } catch (err) {
+    const flag = err instanceof InvalidOptionError ? Object.entries(FLAGS[role]).find(([, { option }]) => option === err.option)?.[0] : undefined
+    throw flag == null ? err : new UsageError(`--${flag} ${(err as InvalidOptionError).reason}`)
   }
   return { help: false, logLevel: logLevel as LogLevel, init: init as NodeInit }
 }

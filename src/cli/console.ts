@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline'
+import { messageOf } from '../errors.js'
 import type { P2PNode } from '../p2p-node.js'
 import type { Printer } from './printer.js'
 
@@ -72,7 +73,7 @@ async function handleLine (node: P2PNode, line: string, print: Printer, quit: ()
     } else {
       print.error(`unknown command ${command}; /help lists the commands`)
     }
-  } catch (err: any) {
-    print.error(err.message)
+  } catch (err) {
+    print.error(messageOf(err))
   }
 }

@@ -5,6 +5,7 @@
  * stops every process gracefully; a second one kills them.
  */
 import { assertSupportedRuntime } from '../runtime-check.js'
+import { messageOf } from '../errors.js'
 
 assertSupportedRuntime()
 
@@ -28,8 +29,8 @@ const STARTUP_DEADLINE = 30_000
 let options
 try {
   options = parseArgs({ options: { nodes: { type: 'string', default: '5' }, port: { type: 'string', default: '4001' }, 'http-port': { type: 'string', default: '5000' }, help: { type: 'boolean' } } }).values
-} catch (err: any) {
-  process.stderr.write(`error: ${err.message.split('\n')[0]}\n${HELP}\n`)
+} catch (err) {
+  process.stderr.write(`error: ${messageOf(err).split('\n')[0]}\n${HELP}\n`)
   process.exit(2)
 }
 if (options.help === true) {
@@ -151,8 +152,8 @@ Ctrl-C stops every node.
 `)
   const console1 = children.get('node-1')!.stdin!
   process.stdin.on('data', chunk => { console1.write(chunk) })
-} catch (err: any) {
-  process.stderr.write(`error: ${err.message}\n`)
+} catch (err) {
+  process.stderr.write(`error: ${messageOf(err)}\n`)
   await stopAll()
   process.exit(1)
 }

@@ -3,6 +3,7 @@ import { VERSION } from '../version.js'
 import { parseCliArgs, usage, UsageError } from './args.js'
 import { CONSOLE_HELP, startConsole } from './console.js'
 import { createPrinter } from './printer.js'
+import { messageOf, nameOf } from '../errors.js'
 import type { Role } from '../config.js'
 import type { P2PNode } from '../p2p-node.js'
 
@@ -21,8 +22,8 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   let options
   try {
     options = parseCliArgs(role, argv, process.env)
-  } catch (err: any) {
-    io.stderr.write(err.name === UsageError.name ? `error: ${err.message} (see --help)\n` : `error: ${err.message}\n`)
+  } catch (err) {
+    io.stderr.write(nameOf(err) === UsageError.name ? `error: ${messageOf(err)} (see --help)\n` : `error: ${messageOf(err)}\n`)
     return 2
   }
   if (options.help) {
@@ -35,9 +36,9 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   try {
     // started below, once every line it prints has a listener: a start may take a while to reach a bootstrap
     node = await createNode({ ...options.init, start: false })
-  } catch (err: any) {
+  } catch (err) {
     print.error(startupFailure(err, argv, options.init.http?.port))
-    return err.name === 'InvalidOptionError' ? 2 : 1
+    return nameOf(err) === 'InvalidOptionError' ? 2 : 1
   }
 
   node.addEventListener('listening', () => { printBanner(node, print, options.init.bootstrap ?? []) })
@@ -87,7 +88,7 @@ export async function runCli (role: Role, argv: string[], io: CliIo = process): 
   process.on('SIGTERM', onSignal)
   try {
     await node.start()
-  } catch (err: any) {
+  } catch (err) {
     print.error(startupFailure(err, argv, options.init.http?.port))
     return 1
   }
@@ -153,8 +154,9 @@ function printBanner (node: P2PNode, print: ReturnType<typeof createPrinter>, bo
 }
 
 /** One line for why the node could not start, pointing at the flag where there is one. */
-function startupFailure (err: any, argv: string[], httpPort?: number): string {
-  const text = String(err.message ?? err)
+function startupFailure (thrown: unknown, argv: string[], httpPort?: number): string {
+  const text = messageOf(thrown)
+  const err = thrown as { code?: string, port?: number } | undefined ?? {}
   if (err.code === 'EADDRINUSE' && httpPort != null && err.port === httpPort) {
     return `the HTTP port is already in use (--http-port ${httpPort}): choose another with --http-port`
   }

@@ -10,6 +10,7 @@ import { SwarmRun, type SwarmOptions } from '../swarm/coordinator.js'
 import { MIN_PAYLOAD_BYTES } from '../swarm/host-protocol.js'
 import { PATTERNS, type Pattern } from '../swarm/patterns.js'
 import { formatReport } from '../swarm/report.js'
+import { messageOf } from '../errors.js'
 
 const HELP = `Usage: p2p-swarm [N] [options]      (npm run swarm -- N [options])
 Starts a bootstrap and N nodes (default 30) in separate processes, waits until every node sees every member,
@@ -61,8 +62,8 @@ export function parseSwarmArgs (argv: string[]): (SwarmOptions & { out: string }
         help: { type: 'boolean' }
       }
     })
-  } catch (err: any) {
-    throw new UsageError(err.message.split('\n')[0])
+  } catch (err) {
+    throw new UsageError(messageOf(err).split('\n')[0])
   }
   const { values, positionals } = parsed
   if (values.help === true) return 'help'
@@ -94,9 +95,9 @@ export async function runSwarmCli (argv: string[]): Promise<number> {
   let options
   try {
     options = parseSwarmArgs(argv)
-  } catch (err: any) {
+  } catch (err) {
     if (!(err instanceof UsageError)) throw err
-    process.stderr.write(`error: ${err.message}\n\n${HELP}\n`)
+    process.stderr.write(`error: ${messageOf(err)}\n\n${HELP}\n`)
     return 2
   }
   if (options === 'help') {
@@ -129,8 +130,8 @@ export async function runSwarmCli (argv: string[]): Promise<number> {
   try {
     await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`)
     process.stdout.write(`report written to ${options.out}\n`)
-  } catch (err: any) {
-    process.stderr.write(`error: writing ${options.out} failed: ${err.message}\n`)
+  } catch (err) {
+    process.stderr.write(`error: writing ${options.out} failed: ${messageOf(err)}\n`)
     return 1
   }
   if (controller.signal.aborted) return 130

@@ -2,7 +2,7 @@ import { randomBytes } from '@libp2p/crypto'
 import { TypedEventEmitter } from 'main-event'
 import { toString as toHex } from 'uint8arrays/to-string'
 import { isValidName } from '../config.js'
-import { MessageTooLargeError, NotStartedError, RejectedError, UnreachablePeerError } from '../errors.js'
+import { asError, messageOf, MessageTooLargeError, NotStartedError, RejectedError, UnreachablePeerError } from '../errors.js'
 import { STREAM_BACKSTOP, STRIKES } from '../protection/peer-guard.js'
 import { admitInbound, serveRequests, type Reply } from '../wire/framing.js'
 import { OutboundChannel } from './outbound-channel.js'
@@ -125,11 +125,11 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
       let ack: DirectMessageAck
       try {
         ack = await channel.send(id, frame, signal)
-      } catch (err: any) {
+      } catch (err) {
         if (channel.isOpen || signal.aborted || attempt === MAX_SEND_ATTEMPTS) {
           throw err
         }
-        this.log('the stream to %p closed before message %s was acknowledged (%s): sending it again', peer, toHex(id, 'base16'), err.message)
+        this.log('the stream to %p closed before message %s was acknowledged (%s): sending it again', peer, toHex(id, 'base16'), messageOf(err))
         continue
       }
       switch (ack.status) {
@@ -201,9 +201,9 @@ export class MessageService extends TypedEventEmitter<MessageServiceEvents> impl
       let message: DirectMessage
       try {
         message = DirectMessage.decode(frame)
-      } catch (err: any) {
-        this.log('malformed message from %p: %s', from, err.message)
-        onMalformed(err)
+      } catch (err) {
+        this.log('malformed message from %p: %s', from, messageOf(err))
+        onMalformed(asError(err))
         return ack(new Uint8Array(), DirectMessageAck.Status.MALFORMED, 'malformed message', true)
       }
       if (message.id.byteLength !== 16 || !isValidName(message.senderName)) {

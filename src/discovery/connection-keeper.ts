@@ -2,6 +2,7 @@ import { TypedEventEmitter } from 'main-event'
 import { peerIdsOf } from '../config.js'
 import { jitter, shuffle } from '../random.js'
 import { dialBootstrap } from './dial-bootstrap.js'
+import { messageOf } from '../errors.js'
 import type { MemberList } from '../membership/members.js'
 import type { PeerExchangeService } from './peer-exchange/index.js'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
@@ -306,8 +307,8 @@ export class ConnectionKeeper extends TypedEventEmitter<ConnectionKeeperEvents> 
     try {
       const added = await this.init.peerExchange.exchangeAll(bootstrap)
       this.init.log('behind %p: paged through its view, %d peers new to this node', bootstrap, added)
-    } catch (err: any) {
-      this.init.log('paging through the view of %p failed: %s', bootstrap, err.message)
+    } catch (err) {
+      this.init.log('paging through the view of %p failed: %s', bootstrap, messageOf(err))
     }
   }
 

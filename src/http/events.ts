@@ -1,5 +1,7 @@
 import type { MessageLog } from './message-log.js'
 import type { P2PNode } from '../p2p-node.js'
+import type { Member } from '../membership/members.js'
+import type { PeerId } from '@libp2p/interface'
 import type { ServerResponse } from 'node:http'
 
 /** Event streams served at once; past it, GET /events answers 503. */
@@ -46,16 +48,16 @@ export class EventStreams {
       }
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
     }
-    const onMember = (evt: CustomEvent<{ peerId: { toString: () => string }, name: string, role: string }>): void => {
+    const onMember = (evt: CustomEvent<Member>): void => {
       const { peerId, name, role } = evt.detail
       send(evt.type, { peerId: peerId.toString(), name, role })
     }
-    const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
+    const onPeer = (evt: CustomEvent<PeerId>): void => {
       send(evt.type, { peerId: evt.detail.toString() })
     }
     const unsubscribe = this.log.subscribe(message => { send('message', message) })
-    for (const event of MEMBER_EVENTS) this.node.addEventListener(event, onMember as any)
-    for (const event of PEER_EVENTS) this.node.addEventListener(event, onPeer as any)
+    for (const event of MEMBER_EVENTS) this.node.addEventListener(event, onMember)
+    for (const event of PEER_EVENTS) this.node.addEventListener(event, onPeer)
     const keepalive = setInterval(() => { res.write(': keepalive\n\n') }, KEEPALIVE_MS)
     keepalive.unref()
 
@@ -63,8 +65,8 @@ export class EventStreams {
       if (!this.streams.delete(close)) return
       clearInterval(keepalive)
       unsubscribe()
-      for (const event of MEMBER_EVENTS) this.node.removeEventListener(event, onMember as any)
-      for (const event of PEER_EVENTS) this.node.removeEventListener(event, onPeer as any)
+      for (const event of MEMBER_EVENTS) this.node.removeEventListener(event, onMember)
+      for (const event of PEER_EVENTS) this.node.removeEventListener(event, onPeer)
       res.end()
     }
     this.streams.add(close)

@@ -1,3 +1,5 @@
+import { messageOf, nameOf } from '../errors.js'
+
 /**
  * An error answer of the HTTP API: a status and a JSON body whose `error` is a stable, short phrase that scripts
  * can match ("Invalid JSON", "Unknown peer", ...), with `detail` saying what exactly was wrong.
@@ -29,16 +31,16 @@ const BY_NAME: Record<string, [number, string]> = {
   NotOperatorError: [403, 'Not an operator']
 }
 
-export function toHttpError (err: any): HttpError {
+export function toHttpError (err: unknown): HttpError {
   if (err instanceof HttpError) {
     return err
   }
-  const known = BY_NAME[err?.name]
+  const known = BY_NAME[nameOf(err)]
   if (known != null) {
-    return new HttpError(known[0], known[1], err.message)
+    return new HttpError(known[0], known[1], messageOf(err))
   }
   // gossipsub refuses to publish when no peer is subscribed yet
-  if (String(err?.message).includes('NoPeersSubscribedToTopic')) {
+  if (messageOf(err).includes('NoPeersSubscribedToTopic')) {
     return new HttpError(503, 'No peers', 'this node has no peers to broadcast to yet')
   }
   return new HttpError(500, 'Internal error')

@@ -5,7 +5,7 @@ import type {
   HistogramOptions, Metric, MetricGroup, MetricOptions, Metrics, Summary as LibSummary, SummaryGroup, SummaryOptions
 } from '@libp2p/interface'
 
-type Calculated = { calculate?: CalculateMetric<any> }
+type Calculated = { calculate?: CalculateMetric<number | Record<string, number>> }
 type Values = Partial<Record<string, number | true>>
 
 /**
@@ -16,7 +16,7 @@ type Values = Partial<Record<string, number | true>>
  */
 export class NodeMetrics implements Metrics {
   readonly registry = new Registry()
-  private readonly registered = new Map<string, any>()
+  private readonly registered = new Map<string, unknown>()
 
   constructor () {
     collectDefaultMetrics({ register: this.registry })
@@ -115,7 +115,7 @@ export class NodeMetrics implements Metrics {
 
   /** A metric registered twice (two services asking for one name) is one metric. */
   private once<T> (name: string, create: () => T): T {
-    let metric = this.registered.get(name)
+    let metric = this.registered.get(name) as T | undefined
     if (metric == null) {
       metric = create()
       this.registered.set(name, metric)
@@ -165,7 +165,8 @@ export class NodeMetrics implements Metrics {
       ...common(name, options),
       ...(options.buckets != null ? { buckets: options.buckets } : {}),
       async collect () {
-        if (calculate != null) this.observe(await calculate())
+        const value = await calculate?.()
+        if (typeof value === 'number') this.observe(value)
       },
       registers: [this.registry]
     }))
@@ -179,7 +180,8 @@ export class NodeMetrics implements Metrics {
       ...(maxAgeSeconds != null ? { maxAgeSeconds, ageBuckets: ageBuckets ?? 5, pruneAgedBuckets: pruneAgedBuckets ?? false } : {}),
       ...(compressCount != null ? { compressCount } : {}),
       async collect () {
-        if (calculate != null) this.observe(await calculate())
+        const value = await calculate?.()
+        if (typeof value === 'number') this.observe(value)
       },
       registers: [this.registry]
     }))

@@ -8,6 +8,7 @@ import { MessageLog } from './message-log.js'
 import { NodeMetrics, registerNodeMetrics } from './metrics.js'
 import { seedRoutes } from './seed-routes.js'
 import { isLoopback, type HttpConfig } from '../config.js'
+import { messageOf } from '../errors.js'
 import type { P2PNode } from '../p2p-node.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -102,8 +103,9 @@ export class HttpApi {
       }
       try {
         done(null, JSON.parse(body as string))
-      } catch (err: any) {
-        done(new HttpError(400, 'Invalid JSON', err.message) as any, undefined)
+      } catch (err) {
+        // Fastify types this callback's error as a FastifyError; the error handler takes an HttpError as it is
+        done(new HttpError(400, 'Invalid JSON', messageOf(err)) as unknown as FastifyError, undefined)
       }
     })
 

@@ -7,6 +7,7 @@ import { isValidName } from '../config.js'
 import { readMultiaddrs, readPeerId, roleFromWire } from '../wire/fields.js'
 import { MAX_CERTIFICATE_BYTES, type Certificate } from '../verification/certificate.js'
 import { Announcement } from './pb/announcement.js'
+import { messageOf } from '../errors.js'
 import type { Role } from '../config.js'
 import type { Message, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -80,8 +81,8 @@ export function readAnnouncement (msg: Message): ReadAnnouncement | string {
   let wire: Announcement
   try {
     wire = Announcement.decode(msg.data, { limits: { addresses: MAX_ADDRESSES, neighbours: MAX_NEIGHBOURS } })
-  } catch (err: any) {
-    return `malformed: ${err.message}`
+  } catch (err) {
+    return `malformed: ${messageOf(err)}`
   }
   const kind = KINDS[wire.kind]
   if (kind == null) {

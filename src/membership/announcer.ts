@@ -9,6 +9,7 @@ import { peerIdBytes, roleToWire } from '../wire/fields.js'
 import { Announcement, KIND_TO_WIRE, MAX_ADDRESSES, MAX_NEIGHBOURS, NONCE_BYTES, SHUTDOWN_WINDOW_MS, membershipTopic, readAnnouncement, type AnnouncementKind, type ReadAnnouncement } from './announcements.js'
 import { isVerified, stretchedInterval, type Member, type MemberList } from './members.js'
 import { Role as AnnouncementRole } from './pb/announcement.js'
+import { messageOf } from '../errors.js'
 import type { Dissemination, DisseminationEvents } from './seams.js'
 import type { Role } from '../config.js'
 import type { Trust } from '../verification/trust.js'
@@ -169,8 +170,8 @@ export class Announcer extends TypedEventEmitter<DisseminationEvents> implements
     }
     try {
       await libp2p.services.pubsub.publish(this.topic, Announcement.encode(message))
-    } catch (err: any) {
-      this.init.log('announcing %s failed: %s', kind, err.message)
+    } catch (err) {
+      this.init.log('announcing %s failed: %s', kind, messageOf(err))
     }
   }
 

@@ -1,5 +1,6 @@
 import { jitter } from '../random.js'
 import { PingChannels } from './ping-channels.js'
+import { messageOf } from '../errors.js'
 import type { MemberList } from './members.js'
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
@@ -113,8 +114,8 @@ export class Liveness {
       }
       this.init.members.seen(peer)
       return true
-    } catch (err: any) {
-      this.init.log('ping %p failed: %s', peer, err.message)
+    } catch (err) {
+      this.init.log('ping %p failed: %s', peer, messageOf(err))
       return false
     }
   }

@@ -10,6 +10,7 @@ import { MIN_PAYLOAD_BYTES, type NodeOptions } from './host-protocol.js'
 import { planRound, type Pattern, type PlannedMessage } from './patterns.js'
 import { SeededRandom } from './seeded-random.js'
 import { summarize, type LatencySummary } from './stats.js'
+import { messageOf } from '../errors.js'
 
 export interface SwarmOptions {
   /** Peer nodes, besides the bootstrap. */
@@ -249,8 +250,8 @@ export class SwarmRun {
         await noticed
       }
       report.ok = report.results.every(result => result.ratio === 1 && result.failed === 0)
-    } catch (err: any) {
-      report.error = options.signal?.aborted === true ? 'interrupted' : err.message
+    } catch (err) {
+      report.error = options.signal?.aborted === true ? 'interrupted' : messageOf(err)
     } finally {
       options.signal?.removeEventListener('abort', onAbort)
       await cluster.stop()
@@ -294,10 +295,10 @@ export class SwarmRun {
     await inWindows(trackers, SEND_WINDOW, async ({ id, message, tracker }) => {
       try {
         await cluster.send(message.from, message.to, id, this.options.messageBytes)
-      } catch (err: any) {
+      } catch (err) {
         tracker.failed = true
         result.failed++
-        result.errors[err.message] = (result.errors[err.message] ?? 0) + 1
+        result.errors[messageOf(err)] = (result.errors[messageOf(err)] ?? 0) + 1
       }
     })
     const settled = performance.now() + this.settleTimeout

@@ -5,8 +5,8 @@ import type { Departure, HostReply, HostRequest, Refusal } from './host-protocol
 
 const HOST_SCRIPT = fileURLToPath(new URL('./host.js', import.meta.url))
 
-type Pending = { resolve: (value: any) => void, reject: (err: Error) => void }
-type RequestBody = HostRequest extends infer R ? R extends any ? Omit<R, 'id'> : never : never
+type Pending = { resolve: (value: unknown) => void, reject: (err: Error) => void }
+type RequestBody = HostRequest extends infer R ? R extends unknown ? Omit<R, 'id'> : never : never
 
 /** What a host reports unasked, batched. */
 export interface HostEvents {
@@ -68,7 +68,7 @@ export class HostProcess {
     }
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
       // with a callback, a send on a channel that closed meanwhile (the host stopping) fails this request instead of
       // emitting an 'error' that would crash the coordinator
       this.child.send({ ...request, id }, (err) => {

@@ -6,6 +6,7 @@
 import { STREAM_BACKSTOP, STRIKES, type PeerGuard } from '../protection/peer-guard.js'
 import { admitInbound, requestOnce, serveRequests } from './framing.js'
 import { StreamSlots } from './stream-slots.js'
+import { asError, messageOf } from '../errors.js'
 import type { ComponentLogger, Connection, IncomingStreamData, Logger, PeerId, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 
@@ -136,13 +137,13 @@ export class RequestResponse<Request, Response> {
       let request: Request
       try {
         request = this.init.request.decode(frame)
-      } catch (err: any) {
-        this.log('malformed request from %p: %s', peer, err.message)
-        onMalformed(err)
+      } catch (err) {
+        this.log('malformed request from %p: %s', peer, messageOf(err))
+        onMalformed(asError(err))
         if (malformed == null) {
           throw err
         }
-        return { reply: this.init.response.encode(malformed(err)), end: true }
+        return { reply: this.init.response.encode(malformed(asError(err))), end: true }
       }
       return { reply: this.init.response.encode(await handle(request, connection)), end: true }
     })

@@ -1,7 +1,7 @@
 import { toString as toHex } from 'uint8arrays/to-string'
 import { BoundedMap } from '../../bounded-map.js'
 import { isValidName, peerIdsOf } from '../../config.js'
-import { JoinRefusedError } from '../../errors.js'
+import { asError, JoinRefusedError, messageOf, nameOf } from '../../errors.js'
 import { dialBootstrap } from '../../discovery/dial-bootstrap.js'
 import { RegistryRequest, RegistryResponse, type RegistryProtocol } from './index.js'
 import { Role as RegistryRole } from './pb/registry.js'
@@ -132,8 +132,8 @@ export class Registrations {
       try {
         const connection = await dialBootstrap(this.init.libp2p, ma, AbortSignal.timeout(this.init.requestTimeout))
         await this.register(connection.remotePeer)
-      } catch (err: any) {
-        if (err.name !== JoinRefusedError.name) this.init.onBootstrapFailed(ma, err)
+      } catch (err) {
+        if (nameOf(err) !== JoinRefusedError.name) this.init.onBootstrapFailed(ma, asError(err))
         throw err
       }
     }))
@@ -197,8 +197,8 @@ export class Registrations {
           return { name: response.name, answered: true }
         }
         answered ||= response.status === RegistryResponse.Status.UNKNOWN
-      } catch (err: any) {
-        this.init.log('looking up %p with %p failed: %s', peer, bootstrap, err.message)
+      } catch (err) {
+        this.init.log('looking up %p with %p failed: %s', peer, bootstrap, messageOf(err))
       }
     }
     return { answered }
