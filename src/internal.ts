@@ -3,6 +3,7 @@
  * breaking them. Not a stable API; the package's users import from the package's root.
  */
 export { resolveConfig, DEFAULTS, type NodeConfig } from './config.js'
+export type { NodeParts } from './p2p-node.js'
 export { parseCliArgs } from './cli/args.js'
 export { runtimeProblem } from './runtime-check.js'
 export { BoundedMap } from './bounded-map.js'
@@ -19,6 +20,9 @@ export { networkGraph, toDot } from './http/graph.js'
 export { KIND_TO_WIRE, NONCE_BYTES, membershipTopic, readAnnouncement } from './membership/announcements.js'
 export { issueCertificate, verifyCertificate } from './verification/certificate.js'
 export { MemberList, stretchedInterval } from './membership/members.js'
+export { Membership, type MembershipHooks, type MembershipInit } from './membership/membership.js'
+export type { Dissemination, FailureDetector } from './membership/seams.js'
+export { Trust } from './verification/trust.js'
 export { PingChannels } from './membership/ping-channels.js'
 export { Registrations, type RegistrationsInit } from './membership/registry/registrations.js'
 export { SenderCheck } from './verification/sender-check.js'

@@ -31,7 +31,7 @@ const PUNISH_INVALID_ONLY = {
 
 /**
  * How long gossipsub remembers the ids it has seen, dropping copies: twice the replay window. A broadcast copy older
- * than that is refused by its timestamp; so is an announcement (membership.ts).
+ * than that is refused by its timestamp; so is an announcement (membership/announcer.ts).
  */
 export function seenTtl (replayWindow: number): number {
   return 2 * replayWindow

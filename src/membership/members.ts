@@ -36,7 +36,7 @@ export interface Member {
   /** The start (nonce) whose name a bootstrap vouched for, by certificate, registration or lookup; '' if none. */
   verifiedNonce: string
   /**
-   * A certificate of its name for its current start (see certificate.ts), passed on in peer exchange: from its own
+   * A certificate of its name for its current start (see verification/certificate.ts), passed on in peer exchange: from its own
    * announcement or registration, or as a teller gave it, unchecked until its name is needed (see SenderCheck).
    */
   certificate?: Certificate

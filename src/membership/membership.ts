@@ -1,20 +1,16 @@
 import { TypedEventEmitter } from 'main-event'
 import { NotOperatorError } from '../errors.js'
 import { issueCertificate } from '../verification/certificate.js'
-import { Announcer } from './announcer.js'
+import { Announcer, type AnnouncerInit } from './announcer.js'
 import { hearGoodbyes, sayGoodbye, type GoodbyeProtocol, type GoodbyeReason } from './goodbye/index.js'
 import { Liveness } from './liveness.js'
 import { serveNetworkSize, type NetworkSize, type NetworkSizeProtocol } from './network-size/index.js'
 import { Registrations } from './registry/registrations.js'
-import type { MemberList } from './members.js'
 import type { RegistryProtocol } from './registry/index.js'
 import type { Dissemination, FailureDetector } from './seams.js'
-import type { Role } from '../config.js'
 import type { JoinRefusedError } from '../errors.js'
-import type { PeerGuard } from '../protection/peer-guard.js'
-import type { Trust } from '../verification/trust.js'
 import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
-import type { Libp2p, Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -23,33 +19,35 @@ export const GOODBYE_TIMEOUT = 1_000
 /** The view is swept this often, or a tenth of the heartbeat interval if longer: each sweep walks every member. */
 const SWEEP_INTERVAL = 500
 
-export interface MembershipInit {
+/** What membership and its announcer share: the node, its view, whom it trusts, its timings and its limits. */
+type Shared = 'members' | 'trust' | 'protocolPrefix' | 'role' | 'describeSelf' | 'broadcastTopic' | 'heartbeatInterval' |
+  'pingInterval' | 'maxAnnouncementAge' | 'guard' | 'privateKey' | 'log'
+
+export interface MembershipInit extends Pick<AnnouncerInit, Shared> {
   libp2p: Libp2p<{ pubsub: GossipSub, ping: Ping }>
   /** The protocols membership speaks besides its gossipsub topic: it asks and answers each. */
   protocols: { registry: RegistryProtocol, goodbye: GoodbyeProtocol, networkSize: NetworkSizeProtocol }
-  members: MemberList
-  /** Whom this node believes about names, deaths and shutdowns. */
-  trust: Trust
-  protocolPrefix: string
-  role: Role
-  describeSelf: () => { name: string, role: Role, multiaddrs: Multiaddr[] }
-  /** The broadcast topic: heartbeats say which neighbours are in its mesh, for the network graph. */
-  broadcastTopic: string
   /** The bootstraps this node was given: it registers with them, and trusts their DEAD notices. */
   bootstraps: Multiaddr[]
-  heartbeatInterval: number
-  pingInterval: number
   requestTimeout: number
-  /**
-   * Announcements sent longer ago than this (ms; or this far in the future) are refused: gossipsub's seen TTL, after
-   * which a copy coming round again would be taken for new.
-   */
-  maxAnnouncementAge: number
-  /** Limits each member's announcements, and counts malformed ones against the peer that sent them. */
-  guard: PeerGuard
-  /** This node's key: a bootstrap signs the certificates of the members it accepts, and its own. */
-  privateKey: PrivateKey
-  log: Logger
+  /** Builds the failure detector; by default Liveness (pings on the connections this node has). */
+  failureDetector?: (hooks: MembershipHooks) => FailureDetector
+  /** Builds dissemination; by default Announcer (signed announcements on a gossipsub topic). */
+  dissemination?: (hooks: MembershipHooks) => Dissemination & { readonly topic: string }
+}
+
+/** What membership offers the failure detector and dissemination it drives. */
+export interface MembershipHooks {
+  /** `peer` does not answer: it is dead for this node, which tells the network (a bootstrap) or its bootstraps. */
+  unreachable: (peer: PeerId, why: string) => void
+  /** The peers to watch: for a peer node, its meshes and its bootstraps; undefined (all) for a bootstrap. */
+  watched: () => Set<string> | undefined
+  /** Asks the bootstraps under which name `peer` is registered. */
+  lookUp: (peer: PeerId) => Promise<string | undefined>
+  /** When `peer` last answered the failure detector, ms since the epoch. */
+  lastAnswer: (peer: PeerId) => number
+  /** Puts a member's addresses in the peer store. */
+  remember: (peer: PeerId, multiaddrs: Multiaddr[]) => void
 }
 
 export interface MembershipEvents {
@@ -88,34 +86,16 @@ export class Membership extends TypedEventEmitter<MembershipEvents> {
     super()
     this.init = init
     this.protocols = init.protocols
-    const announcer = new Announcer({
-      libp2p: init.libp2p,
-      members: init.members,
-      trust: init.trust,
-      protocolPrefix: init.protocolPrefix,
-      role: init.role,
-      describeSelf: init.describeSelf,
-      broadcastTopic: init.broadcastTopic,
-      heartbeatInterval: init.heartbeatInterval,
-      pingInterval: init.pingInterval,
-      maxAnnouncementAge: init.maxAnnouncementAge,
-      guard: init.guard,
-      privateKey: init.privateKey,
+    const hooks: MembershipHooks = {
+      unreachable: (peer, why) => { this.declareDead(peer, why) },
+      watched: () => this.watched(),
       lookUp: async (peer) => this.registrations.lookUp(peer),
       lastAnswer: (peer) => this.failureDetector.lastAnswer(peer),
-      remember: (peer, multiaddrs) => { this.remember(peer, multiaddrs) },
-      log: init.log
-    })
-    announcer.addEventListener('shutdown', (evt) => { this.safeDispatchEvent('shutdown', { detail: evt.detail }) })
-    this.dissemination = announcer
-    this.failureDetector = new Liveness({
-      libp2p: init.libp2p,
-      members: init.members,
-      pingInterval: init.pingInterval,
-      watched: () => this.watched(),
-      onUnreachable: (peer, why) => { this.declareDead(peer, why) },
-      log: init.log
-    })
+      remember: (peer, multiaddrs) => { this.remember(peer, multiaddrs) }
+    }
+    this.dissemination = init.dissemination?.(hooks) ?? new Announcer({ ...init, ...hooks })
+    this.dissemination.addEventListener('shutdown', (evt) => { this.safeDispatchEvent('shutdown', { detail: evt.detail }) })
+    this.failureDetector = init.failureDetector?.(hooks) ?? new Liveness({ ...init, watched: hooks.watched, onUnreachable: hooks.unreachable })
     this.registrations = new Registrations({
       libp2p: init.libp2p,
       registry: init.protocols.registry,

@@ -41,7 +41,7 @@ export interface RegistrationsInit {
   onBootstrapFailed: (address: Multiaddr, err: Error) => void
   /** The first bootstrap of this start accepted this node: it is a member now. */
   onJoined: (bootstrap: PeerId) => void
-  /** Signs a membership certificate for a peer this node accepted (see certificate.ts). */
+  /** Signs a membership certificate for a peer this node accepted (see verification/certificate.ts). */
   certify: (peer: PeerId, name: string, nonce: Uint8Array) => Promise<Uint8Array>
   /** A bootstrap accepted this node and certified its name for this start. */
   onCertified: (issuer: PeerId, certificate: Uint8Array) => void
