@@ -65,7 +65,7 @@ const OPTIONS = {
   /** Dials that discovery runs at once (dialing everything at once collapses on one host). @default 2 */
   maxParallelDials: integer(2, 1, 64),
   /** libp2p's connection limit. @default 300 for a peer, 2000 for a bootstrap */
-  maxConnections: integer({ peer: 300, bootstrap: 2000 }, 1, 100_000),
+  maxConnections: integer((role) => role === 'bootstrap' ? 2000 : 300, 1, 100_000),
   /** Largest payload of one broadcast or direct message, in bytes. @default 65536 */
   maxMessageBytes: integer(64 * 1024, 1, 4 * 1024 * 1024),
   /** Deadline of one request to another node (status, peer exchange, direct message ack), in ms. @default 10000 */
@@ -185,16 +185,16 @@ export function resolveConfig (init: NodeInit = {}): NodeConfig {
   return checked
 }
 
-function option<In, Out> (read: (value: unknown, option: string) => Out, fallback: Out | { [R in Role]: Out }): Option<In, Out> {
-  const byRole = fallback != null && typeof fallback === 'object' && !Array.isArray(fallback) && 'peer' in fallback && 'bootstrap' in fallback
+/** `fallback` is the default, or a function of the role for a default that depends on it (no option's value is a function). */
+function option<In, Out> (read: (value: unknown, option: string) => Out, fallback: Out | ((role: Role) => Out)): Option<In, Out> {
   return {
     read,
     // a copy each time, so that no node changes another's default
-    fallback: (role) => structuredClone(byRole ? (fallback as { [R in Role]: Out })[role] : fallback as Out)
+    fallback: (role) => structuredClone(typeof fallback === 'function' ? (fallback as (role: Role) => Out)(role) : fallback)
   }
 }
 
-function integer (fallback: number | { [R in Role]: number }, min: number, max: number): Option<number, number> {
+function integer (fallback: number | ((role: Role) => number), min: number, max: number): Option<number, number> {
   return option((value, name) => readInteger(value, name, min, max), fallback)
 }
 
